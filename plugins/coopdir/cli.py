@@ -1,0 +1,208 @@
+"""The ``coopdir`` command: the same loader and checks the build uses, for people and CI."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import clock
+from .coopfile import slug_for, write_coop_file
+from .load import check_paths
+from .problems import Problem
+
+DEFAULT_COOPS = Path("coops")
+
+
+def _github_escape(text: str, *, property_value: bool = False) -> str:
+    """Escape text for a GitHub Actions workflow command (their documented encoding)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def format_github(problem: Problem) -> str:
+    """Render a problem as a GitHub Actions error annotation on its file and line."""
+    message = str(problem).split(": ", 1)[1] if ": " in str(problem) else str(problem)
+    message = message.removeprefix(f"{problem.line}:{problem.column}: ")
+    return (
+        f"::error file={_github_escape(problem.path, property_value=True)},"
+        f"line={problem.line},col={problem.column}::{_github_escape(message)}"
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="coopdir")
+def main() -> None:
+    """Work with the co-op directory: validate files, add co-ops, import lists."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    show_default=True,
+    help="text: PATH:LINE:COL lines; github: Actions annotations; json: a list.",
+)
+def validate(paths: tuple[Path, ...], output_format: str) -> None:
+    """Check co-op files (default: coops/) and report every problem in every file.
+
+    Exits 0 when all files are valid and 1 when any is not.
+    """
+    targets = list(paths) or [DEFAULT_COOPS]
+    coops, problems = check_paths(targets)
+    if output_format == "json":
+        click.echo(
+            json.dumps([problem.as_dict() for problem in problems], indent=2, ensure_ascii=False)
+        )
+    else:
+        for problem in problems:
+            click.echo(format_github(problem) if output_format == "github" else str(problem))
+    if problems:
+        files = len({problem.path for problem in problems})
+        click.echo(f"{len(problems)} problem(s) in {files} file(s).", err=True)
+        sys.exit(1)
+    openings = sum(len(coop.openings) for coop in coops)
+    click.echo(f"All good: {len(coops)} co-op(s), {openings} opening(s).", err=True)
+
+
+def _split(values: str | None) -> list[str]:
+    return [value.strip() for value in (values or "").split(",") if value.strip()]
+
+
+@main.command()
+@click.option("--name", help="The co-op's name.")
+@click.option("--website", help="Its website, https://...")
+@click.option("--summary", help="What it does, in one line.")
+@click.option("--country", help="Where it is based: two-letter code (DE, FR, US, GB...).")
+@click.option("--city", help="The city it is based in.")
+@click.option(
+    "--remote",
+    type=click.Choice(["fully-remote", "remote-first", "hybrid", "remote-friendly", "on-site"]),
+    help="Remote policy.",
+)
+@click.option("--services", help="Comma-separated services from vocab/services.yaml.")
+@click.option("--technologies", help="Comma-separated technologies from vocab/technologies.yaml.")
+@click.option("--email", help="A contact email address.")
+@click.option("--added-by", type=click.Choice(["coop", "third-party"]), help="Who is adding it.")
+@click.option("--slug", help="The file name to use (default: from the name).")
+@click.option(
+    "--coops-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_COOPS,
+    show_default=True,
+    help="The folder of co-op files.",
+)
+@click.option("--no-input", is_flag=True, help="Never prompt: use only the flags (for scripts).")
+def new(  # noqa: PLR0913 - one option per field is the point
+    name: str | None,
+    website: str | None,
+    summary: str | None,
+    country: str | None,
+    city: str | None,
+    remote: str | None,
+    services: str | None,
+    technologies: str | None,
+    email: str | None,
+    added_by: str | None,
+    slug: str | None,
+    coops_dir: Path,
+    no_input: bool,
+) -> None:
+    """Write a new, valid co-op file, asking for what the flags did not give."""
+
+    def ask(value: str | None, prompt: str, required: bool = False) -> str | None:
+        if value is not None or no_input:
+            return value
+        answer = click.prompt(
+            prompt + ("" if required else " (Enter to skip)"),
+            default="" if not required else None,
+            show_default=False,
+        )
+        return answer.strip() or None
+
+    name = ask(name, "Name", required=True)
+    website = ask(website, "Website (https://...)", required=True)
+    if not name or not website:
+        raise click.UsageError("--name and --website are required")
+    summary = ask(summary, "What it does, in one line")
+    country = ask(country, "Country, two-letter code (DE, FR, US, GB...)")
+    city = ask(city, "City") if country else city
+    services = ask(services, "Services, comma-separated (web-development, hosting, ...)")
+    technologies = ask(technologies, "Technologies, comma-separated (python, drupal, ...)")
+    email = ask(email, "Contact email")
+    added_by = added_by or (
+        "coop"
+        if no_input
+        else click.prompt(
+            "Are you part of this co-op?",
+            type=click.Choice(["coop", "third-party"]),
+            default="coop",
+        )
+    )
+
+    data: dict[str, object] = {"name": name, "website": website}
+    if summary:
+        data["summary"] = summary
+    if _split(services):
+        data["services"] = _split(services)
+    if _split(technologies):
+        data["technologies"] = _split(technologies)
+    if country:
+        data["locations"] = [{"country": country, **({"city": city} if city else {})}]
+    if remote:
+        data["remote"] = remote
+    if email:
+        data["contact"] = {"email": email}
+    data["provenance"] = {"added_by": added_by, "last_verified": clock.today().isoformat()}
+    _write_checked(coops_dir, slug or slug_for(name), data)
+
+
+def _write_checked(coops_dir: Path, slug: str, data: dict[str, object]) -> None:
+    """Write the file, check it with the whole folder, and take it back if anything is wrong."""
+    try:
+        path = write_coop_file(coops_dir, slug, data)
+    except FileExistsError as error:
+        raise click.ClickException(
+            f"{error.args[0]} exists already; edit it instead, or pass --slug"
+        ) from None
+    _, problems = check_paths([coops_dir])
+    mine = [problem for problem in problems if Path(problem.path).resolve() == path.resolve()]
+    if mine:
+        path.unlink()
+        for problem in mine:
+            click.echo(str(problem), err=True)
+        raise click.ClickException("nothing was written; fix the values above and run it again")
+    click.echo(f"Wrote {path}. Add openings under `openings:`, then run: coopdir validate {path}")
+
+
+@main.command("import-csv")
+@click.argument("csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--coops-dir", type=click.Path(path_type=Path), default=DEFAULT_COOPS, show_default=True
+)
+@click.option("--source", help="Where the list comes from (a URL), recorded in each file.")
+@click.option("--overwrite", is_flag=True, help="Replace files that exist already.")
+def import_csv_command(
+    csv_path: Path, coops_dir: Path, source: str | None, overwrite: bool
+) -> None:
+    """Write one co-op file per row of a CSV list (name, website, country, city, business_areas)."""
+    from .importer import import_csv
+
+    report = import_csv(csv_path, coops_dir, source=source, overwrite=overwrite)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(
+        f"Wrote {len(report.written)} file(s); skipped {len(report.skipped)} that exist already."
+    )
+    _, problems = check_paths([coops_dir])
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(1)

@@ -1,0 +1,58 @@
+"""Render the Markdown in co-op files to HTML that is safe to put on our pages.
+
+markdown-it-py parses CommonMark with raw HTML turned off (it is shown as text), and nh3
+(the Rust ammonia sanitiser) then keeps only a small set of tags, only http(s) and mailto links,
+and marks every link ``rel="nofollow ugc noopener"``: the text comes from strangers.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "hr", "a", "em", "strong", "code", "pre", "blockquote",
+    "ul", "ol", "li", "h3", "h4", "h5", "h6",
+})
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+HEADING_SHIFT = 2  # a description's "# Heading" sits under the page's h1 and section h2
+
+_parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def _image_as_link(self, tokens, idx, options, env) -> str:  # noqa: ANN001 - markdown-it's API
+    """Show an image as a link to it: an <img> would make readers' browsers call other hosts."""
+    token = tokens[idx]
+    src = escapeHtml(str(token.attrGet("src") or ""))
+    alt = escapeHtml(token.content or str(token.attrGet("src") or ""))
+    return f'<a href="{src}">{alt}</a>'
+
+
+_parser.add_render_rule("image", _image_as_link)
+
+
+@lru_cache(maxsize=4096)
+def render_markdown(text: str) -> str:
+    """Return sanitised HTML for a Markdown text from a co-op file."""
+    tokens = _parser.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + HEADING_SHIFT, 6)}"
+    return sanitise_html(_parser.renderer.render(tokens, _parser.options, {}))
+
+
+def sanitise_html(html: str) -> str:
+    """Keep only harmless tags, attributes and link schemes from an HTML fragment."""
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="nofollow ugc noopener",
+        strip_comments=True,
+    ).strip()

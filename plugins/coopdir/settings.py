@@ -1,0 +1,43 @@
+"""The plugin's settings: one typed object with documented defaults, read once per build.
+
+``pelican.conf.py`` may set any of these as ``COOPDIR = {"default_opening_days": 60, ...}``;
+unknown keys are an error, so a typo never passes silently.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CoopdirSettings:
+    """Everything the directory's build can be told."""
+
+    coops_path: Path = Path("coops")
+    """The folder of co-op files (the Makefile's COOPS= sets it through COOPDIR_COOPS)."""
+    default_opening_days: int = 90
+    """An opening with no ``closes`` closes this many days after it was posted."""
+    max_file_bytes: int = 256 * 1024
+    """A co-op file larger than this is refused."""
+    repository_url: str = "https://github.com/coopdir/coopdir"
+    """The forge repository, for "edit this entry" links to each co-op's file."""
+
+    @classmethod
+    def from_pelican(cls, settings: dict[str, Any]) -> CoopdirSettings:
+        """Read ``COOPDIR`` from Pelican's settings, resolving paths against the settings file."""
+        given = dict(settings.get("COOPDIR", {}))
+        known = {field.name for field in fields(cls)}
+        unknown = sorted(set(given) - known)
+        if unknown:
+            raise ValueError(f"COOPDIR has unknown setting(s) {unknown}; known: {sorted(known)}")
+        base = Path(settings.get("PATH", ".")).parent
+        if os.environ.get("COOPDIR_COOPS"):
+            given["coops_path"] = os.environ["COOPDIR_COOPS"]
+        if "coops_path" in given:
+            given["coops_path"] = (base / Path(given["coops_path"])).resolve()
+        else:
+            given["coops_path"] = (base / cls.coops_path).resolve()
+        return cls(**given)
