@@ -40,6 +40,7 @@ bench: $(STAMP) ## Run the benchmarks (bench/validate.py) and print figures
 	$(BIN)/python bench/validate.py
 
 html: $(STAMP) ## Build the site from COOPS (default coops/) into OUTPUTDIR (default output/)
+	$(BIN)/coopdir validate $(COOPS)
 	COOPDIR_COOPS=$(abspath $(COOPS)) $(PELICAN)
 
 serve: html ## Build, then serve the site at http://localhost:8000

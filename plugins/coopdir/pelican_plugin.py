@@ -37,8 +37,8 @@ class DirectoryGenerator(Generator):
                 today=clock.today(),
             )
         except InvalidDirectory as error:
-            for problem in error.problems:
-                logger.error("%s", problem)
+            # One record for all problems: with --fatal, Pelican stops at the first error record.
+            logger.error("%s", "\n".join(str(problem) for problem in error.problems))
             count = len(error.problems)
             raise SystemExit(f"{count} problem(s) in co-op files; nothing was built") from None
         self.context["directory"] = self.directory
