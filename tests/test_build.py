@@ -50,10 +50,12 @@ def test_build_writes_a_page_per_coop_with_its_facts(tmp_path: Path) -> None:
     links = [a["href"] for a in index.select("main table a")]
     assert links == ["/coops/alpha/", "/coops/zeta-coop/"]
 
-    zeta = BeautifulSoup((tmp_path / "out/coops/zeta-coop/index.html").read_text("utf-8"), "html.parser")
+    zeta_html = (tmp_path / "out/coops/zeta-coop/index.html").read_text("utf-8")
+    zeta = BeautifulSoup(zeta_html, "html.parser")
     assert zeta.h1.get_text() == "Zeta Coöp"
     assert zeta.select_one("article p").get_text() == "Hosting for <em>community</em> groups."
-    alpha = BeautifulSoup((tmp_path / "out/coops/alpha/index.html").read_text("utf-8"), "html.parser")
+    alpha_html = (tmp_path / "out/coops/alpha/index.html").read_text("utf-8")
+    alpha = BeautifulSoup(alpha_html, "html.parser")
     assert alpha.find("script") is None
     assert alpha.find("strong").get_text() == "friends"
     assert "example" in alpha.select_one("article li").get_text()

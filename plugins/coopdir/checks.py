@@ -7,6 +7,7 @@ reports everything.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import re
@@ -181,10 +182,17 @@ FILE_CHECKS: list[Callable[[CheckedFile, dt.date], Iterator[Problem]]] = [
 
 
 def website_key(url: str) -> str:
-    """Reduce a website to what makes it the same site: host without www., and path."""
+    """Reduce a website to what makes it the same site.
+
+    Scheme, host case, a leading ``www.``, a trailing slash and the Unicode or ASCII (``xn--``)
+    spelling of the host do not count; the path and query do.
+    """
     parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    return host + parts.path.rstrip("/").lower()
+    host = (parts.hostname or "").lower()
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("idna").decode("ascii")
+    query = f"?{parts.query}" if parts.query else ""
+    return host.removeprefix("www.") + parts.path.rstrip("/") + query
 
 
 def websites_unique(items: list[CheckedFile]) -> Iterator[Problem]:

@@ -19,7 +19,7 @@ SCHEMA_LINE = "# yaml-language-server: $schema=../plugins/coopdir/schema/coop.sc
 
 def slug_for(name: str) -> str:
     """Return the file-name slug for a co-op name: ``Coopérative Ünïon`` → ``cooperative-union``."""
-    return slugify(name, max_length=80, word_boundary=True) or "coop"
+    return slugify(name, max_length=80, word_boundary=True, replacements=[["'", ""], ["’", ""]])
 
 
 def _ordered(data: dict[str, Any]) -> dict[str, Any]:

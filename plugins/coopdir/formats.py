@@ -54,6 +54,10 @@ def check_http_url(value: str) -> Explanation | None:
             "remove the part before @; never put credentials in a link",
         )
     host = parts.hostname or ""
+    try:
+        host = host.encode("idna").decode("ascii")  # codeursenliberté.fr is a real address
+    except UnicodeError:
+        return f"{value!r} has no valid host name", "check the address for typos"
     if not _HOST.match(host):
         return (
             f"{value!r} has no valid host name",
