@@ -195,7 +195,7 @@ def website_key(url: str) -> str:
     return host.removeprefix("www.") + parts.path.rstrip("/") + query
 
 
-def websites_unique(items: list[CheckedFile]) -> Iterator[Problem]:
+def websites_unique(items: list[CheckedFile], known_slugs: frozenset[str]) -> Iterator[Problem]:
     """No two co-ops share a website: the same co-op must not be listed twice."""
     first: dict[str, CheckedFile] = {}
     for item in items:
@@ -211,7 +211,7 @@ def websites_unique(items: list[CheckedFile]) -> Iterator[Problem]:
             first[key] = item
 
 
-def slugs_unique(items: list[CheckedFile]) -> Iterator[Problem]:
+def slugs_unique(items: list[CheckedFile], known_slugs: frozenset[str]) -> Iterator[Problem]:
     """Each slug names one file (``foo.yaml`` and ``foo.yml`` would both claim ``foo``)."""
     first: dict[str, CheckedFile] = {}
     for item in items:
@@ -227,9 +227,11 @@ def slugs_unique(items: list[CheckedFile]) -> Iterator[Problem]:
             first[item.slug] = item
 
 
-def lineage_targets_exist(items: list[CheckedFile]) -> Iterator[Problem]:
+def lineage_targets_exist(
+    items: list[CheckedFile], known_slugs: frozenset[str]
+) -> Iterator[Problem]:
     """Lineage names co-ops in the directory, and never the co-op itself."""
-    slugs = {item.slug for item in items}
+    slugs = known_slugs  # every co-op file found, valid or not: one typo must not cascade
     for item in items:
         lineage = item.doc.data.get("lineage", {})
         targets = [
@@ -251,14 +253,15 @@ def lineage_targets_exist(items: list[CheckedFile]) -> Iterator[Problem]:
                 hint = (
                     f"did you mean {close[0]}?"
                     if close
-                    else (
-                        "use the file name (without .yaml) of a co-op in coops/"
-                    )
+                    else ("use the file name (without .yaml) of a co-op in coops/")
                 )
                 yield _problem(item.doc, where, f"no co-op has the slug {slug!r}", hint)
 
 
-DIRECTORY_CHECKS: list[Callable[[list[CheckedFile]], Iterator[Problem]]] = [
+# The top-level fields the directory checks read; the loader keeps only these per file.
+CROSS_FILE_FIELDS = ("website", "lineage")
+
+DIRECTORY_CHECKS: list[Callable[[list[CheckedFile], frozenset[str]], Iterator[Problem]]] = [
     slugs_unique,
     websites_unique,
     lineage_targets_exist,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from . import clock
 from .coopfile import slug_for, write_coop_file
+from .formats import FORMAT_CHECKS, check_country, check_email, check_http_url
 from .load import check_paths
 from .problems import Problem
 
@@ -26,8 +28,9 @@ def _github_escape(text: str, *, property_value: bool = False) -> str:
 
 def format_github(problem: Problem) -> str:
     """Render a problem as a GitHub Actions error annotation on its file and line."""
-    message = str(problem).split(": ", 1)[1] if ": " in str(problem) else str(problem)
-    message = message.removeprefix(f"{problem.line}:{problem.column}: ")
+    where = f"{problem.field}: " if problem.field else ""
+    fix = f" — {problem.hint}" if problem.hint else ""
+    message = f"{where}{problem.message}{fix}"
     return (
         f"::error file={_github_escape(problem.path, property_value=True)},"
         f"line={problem.line},col={problem.column}::{_github_escape(message)}"
@@ -70,6 +73,20 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
         sys.exit(1)
     openings = sum(len(coop.openings) for coop in coops)
     click.echo(f"All good: {len(coops)} co-op(s), {openings} opening(s).", err=True)
+
+
+Check = Callable[[str], "tuple[str, str] | None"]
+
+
+def _checked_answer(text: str, check: Check | None) -> str:
+    """Return a prompt answer, or raise BadParameter (click asks again) with what is wrong."""
+    text = text.strip()
+    if text and check:
+        for item in _split(text) if "," in text else [text]:
+            problem = check(item)
+            if problem:
+                raise click.BadParameter(f"{problem[0]} — {problem[1]}")
+    return text
 
 
 def _split(values: str | None) -> list[str]:
@@ -117,26 +134,36 @@ def new(  # noqa: PLR0913 - one option per field is the point
 ) -> None:
     """Write a new, valid co-op file, asking for what the flags did not give."""
 
-    def ask(value: str | None, prompt: str, required: bool = False) -> str | None:
+    def ask(
+        value: str | None, prompt: str, check: Check | None = None, required: bool = False
+    ) -> str | None:
+        """Prompt until the answer passes ``check`` (flags are checked with the whole file)."""
         if value is not None or no_input:
             return value
         answer = click.prompt(
             prompt + ("" if required else " (Enter to skip)"),
             default="" if not required else None,
             show_default=False,
+            value_proc=lambda text: _checked_answer(text, check),
         )
-        return answer.strip() or None
+        return answer or None
 
     name = ask(name, "Name", required=True)
-    website = ask(website, "Website (https://...)", required=True)
+    website = ask(website, "Website (https://...)", check_http_url, required=True)
     if not name or not website:
         raise click.UsageError("--name and --website are required")
     summary = ask(summary, "What it does, in one line")
-    country = ask(country, "Country, two-letter code (DE, FR, US, GB...)")
+    country = ask(country, "Country, two-letter code (DE, FR, US, GB...)", check_country)
     city = ask(city, "City") if country else city
-    services = ask(services, "Services, comma-separated (web-development, hosting, ...)")
-    technologies = ask(technologies, "Technologies, comma-separated (python, drupal, ...)")
-    email = ask(email, "Contact email")
+    services = ask(
+        services, "Services, comma-separated (web-development, hosting, ...)",
+        FORMAT_CHECKS["service"],
+    )
+    technologies = ask(
+        technologies, "Technologies, comma-separated (python, drupal, ...)",
+        FORMAT_CHECKS["technology"],
+    )
+    email = ask(email, "Contact email", check_email)
     added_by = added_by or (
         "coop"
         if no_input
@@ -166,14 +193,17 @@ def new(  # noqa: PLR0913 - one option per field is the point
 
 def _write_checked(coops_dir: Path, slug: str, data: dict[str, object]) -> None:
     """Write the file, check it with the whole folder, and take it back if anything is wrong."""
+    _, before = check_paths([coops_dir]) if coops_dir.is_dir() else ([], [])
     try:
         path = write_coop_file(coops_dir, slug, data)
     except FileExistsError as error:
         raise click.ClickException(
             f"{error.args[0]} exists already; edit it instead, or pass --slug"
         ) from None
-    _, problems = check_paths([coops_dir])
-    mine = [problem for problem in problems if Path(problem.path).resolve() == path.resolve()]
+    _, after = check_paths([coops_dir])
+    # Problems the new file caused, wherever they are reported (a shared website is reported
+    # on whichever of the two files sorts second).
+    mine = sorted(set(after) - set(before))
     if mine:
         path.unlink()
         for problem in mine:

@@ -17,7 +17,7 @@ import langcodes
 import pycountry
 from jsonschema import FormatChecker
 
-from .vocab import vocabulary
+from .vocab import VOCABULARY_NAMES, vocabulary
 
 Explanation = tuple[str, str]
 _EMAIL = re.compile(
@@ -111,25 +111,39 @@ def check_country(value: str) -> Explanation | None:
         return f"{value!r} must be in capitals", f"write {value.upper()}"
     if value.upper() == "UK":
         return "UK is not an ISO 3166-1 code", "write GB for the United Kingdom"
-    guess = None
-    try:
-        guess = pycountry.countries.lookup(value).alpha_2
-    except LookupError:
-        try:
-            found = pycountry.countries.search_fuzzy(value)
-            guess = found[0].alpha_2 if found else None
-        except LookupError:
-            guess = None
-    if guess:
-        return f"{value!r} is not a two-letter country code", f"did you mean {guess}?"
+    guesses = _countries_named(value)
+    if guesses:
+        return (
+            f"{value!r} is not a two-letter country code",
+            f"did you mean {' or '.join(guesses)}?",
+        )
     return (
         f"{value!r} is not a country code",
         "use the two-letter ISO 3166-1 code, for example DE, FR, US or GB",
     )
 
 
+def _countries_named(name: str) -> list[str]:
+    """Return the codes of countries a name could mean (at most three), or none for non-names."""
+    if sum(ch.isalpha() for ch in name) < 3:
+        return []  # fuzzy search turns "" into GB and "XX" into MT: no guess beats a bad one
+    try:
+        return [pycountry.countries.lookup(name).alpha_2]
+    except LookupError:
+        pass
+    try:
+        return [country.alpha_2 for country in pycountry.countries.search_fuzzy(name)[:3]]
+    except LookupError:
+        return []
+
+
 def check_language(value: str) -> Explanation | None:
     """Accept a well-formed, valid BCP 47 language tag."""
+    if "_" in value:
+        return (
+            f"{value!r} uses _ (a locale, not a language tag)",
+            f"write {value.replace('_', '-')}",
+        )
     if langcodes.tag_is_valid(value):
         return None
     return f"{value!r} is not a BCP 47 language tag", "write e.g. en, fr, es, de or pt-BR"
@@ -157,6 +171,12 @@ def _vocabulary_check(name: str) -> Callable[[str], Explanation | None]:
         terms = vocabulary(name)
         if terms.resolve(value) is not None:
             return None
+        for other in VOCABULARY_NAMES:
+            if other != name and vocabulary(other).resolve(value):
+                return (
+                    f"{value!r} is in vocab/{other}.yaml, not vocab/{name}.yaml",
+                    f"move it to `{other}`",
+                )
         suggestions = terms.suggest(value)
         if suggestions:
             return (

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import clock
-from .checks import DIRECTORY_CHECKS, FILE_CHECKS, SLUG, CheckedFile
+from .checks import CROSS_FILE_FIELDS, DIRECTORY_CHECKS, FILE_CHECKS, SLUG, CheckedFile
 from .model import Coop, Directory, Source, build_coop, build_opening
 from .problems import InvalidDirectory, Problem
 from .schema import schema_problems
@@ -48,7 +48,7 @@ def display_path(path: Path) -> str:
 
 def find_coop_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     """List the co-op files in the given files and folders (sorted), and misnamed files."""
-    files: list[Path] = []
+    files: dict[Path, Path] = {}  # by resolved path: a file named twice is checked once
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
@@ -56,7 +56,7 @@ def find_coop_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
                 if child.name.startswith(".") or not child.is_file():
                     continue
                 if child.suffix == COOP_SUFFIX:
-                    files.append(child)
+                    files.setdefault(child.resolve(), child)
                 elif child.suffix.lower() in (".yml", ".yaml", ".json"):
                     problems.append(
                         Problem(
@@ -68,12 +68,26 @@ def find_coop_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
                         )
                     )
         elif path.is_file():
-            files.append(path)
+            files.setdefault(path.resolve(), path)
         else:
             problems.append(
                 Problem(display_path(path), 1, 1, "no such file or folder", "check the path")
             )
-    return files, problems
+    return list(files.values()), problems
+
+
+def neighbour_slugs(paths: Iterable[Path]) -> set[str]:
+    """Return the slugs of every co-op file beside the given files and in the given folders.
+
+    Checking one file still needs to know which co-ops exist, so its lineage can name them.
+    """
+    folders = {path if path.is_dir() else path.parent for path in paths}
+    return {
+        child.stem
+        for folder in folders
+        if folder.is_dir()
+        for child in folder.glob(f"*{COOP_SUFFIX}")
+    }
 
 
 def _slug_problem(path: Path, shown: str) -> Problem | None:
@@ -125,8 +139,11 @@ def check_paths(
     """Check co-op files and folders; return the co-ops (only if all is well) and all problems."""
     settings = settings or LoadSettings()
     today = today or clock.today()
+    paths = list(paths)
     files, problems = find_coop_files(paths)
+    known_slugs = frozenset(neighbour_slugs(paths) | {path.stem for path in files})
     checked: list[CheckedFile] = []
+    coops: list[Coop] = []
     for path in files:
         shown = display_path(path)
         name_problem = _slug_problem(path, shown)
@@ -141,14 +158,18 @@ def check_paths(
             problems.extend(found)
             continue
         item = CheckedFile(slug=path.stem, doc=doc)
-        for check in FILE_CHECKS:
-            problems.extend(check(item, today))
-        checked.append(item)
+        found = [problem for check in FILE_CHECKS for problem in check(item, today)]
+        problems.extend(found)
+        if not found and not name_problem:
+            coops.append(_build(item, settings))
+        # Keep only what the directory checks read: a build of 10,000 co-ops must not hold
+        # every value's position in memory until the end.
+        checked.append(CheckedFile(slug=item.slug, doc=doc.slim(CROSS_FILE_FIELDS)))
     for directory_check in DIRECTORY_CHECKS:
-        problems.extend(directory_check(checked))
+        problems.extend(directory_check(checked, known_slugs))
     if problems:
         return [], sorted(problems)
-    return [_build(item, settings) for item in sorted(checked, key=lambda i: i.slug)], []
+    return sorted(coops, key=lambda coop: coop.slug), []
 
 
 def load_directory(

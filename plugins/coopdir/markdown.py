@@ -8,6 +8,7 @@ and marks every link ``rel="nofollow ugc noopener"``: the text comes from strang
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -46,6 +47,17 @@ def render_markdown(text: str) -> str:
     return sanitise_html(_parser.renderer.render(tokens, _parser.options, {}))
 
 
+def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
+    """Drop an href that is not an absolute http(s) or mailto link.
+
+    nh3's scheme list only applies to URLs with a scheme: ``//host/``, ``/admin`` and
+    ``page.html`` would otherwise survive, and they mean nothing (or something else) on our site.
+    """
+    if attribute == "href" and urlsplit(value.strip()).scheme.lower() not in URL_SCHEMES:
+        return None
+    return value
+
+
 def sanitise_html(html: str) -> str:
     """Keep only harmless tags, attributes and link schemes from an HTML fragment."""
     return nh3.clean(
@@ -54,5 +66,6 @@ def sanitise_html(html: str) -> str:
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
         link_rel="nofollow ugc noopener",
+        attribute_filter=_absolute_links_only,
         strip_comments=True,
     ).strip()

@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from .formats import explain, format_checker
@@ -45,7 +45,17 @@ def coop_validator() -> Draft202012Validator:
     """Return a validator for co-op files (built once per process)."""
     schema = coop_schema()
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=format_checker())
+    return _StrictValidator(schema, format_checker=format_checker())
+
+
+# JSON Schema counts 2009.0 as an integer; a year or a head count written with a fraction is a
+# mistake worth pointing out, so only real integers pass.
+_StrictValidator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
+    ),
+)
 
 
 def _type_of(value: Any) -> str:
@@ -78,8 +88,11 @@ def _type_problem(error: ValidationError, doc: YamlDocument) -> tuple[str, str]:
         if value is None:
             return f"{message}", "write a value after the colon, or remove the field"
         if not isinstance(value, list | dict):
+            shown = message if str(written) == found else f"{message} ({written})"
+            if "format" in error.schema:  # a date or a code: quoting alone will not fix it
+                return shown, error.schema.get("description", "")
             return (
-                f"{message} ({written})",
+                shown,
                 f"YAML reads {written} as {found}; put it in quotes: '{written}'",
             )
     if "boolean" in wanted and isinstance(value, str):
@@ -166,8 +179,10 @@ def _describe(error: ValidationError, doc: YamlDocument) -> Iterator[tuple[tuple
             (f"is {len(value):,} characters long; the limit is {error.validator_value:,}"),
             "shorten it",
         )
-    elif kind in ("minimum", "exclusiveMinimum"):
+    elif kind == "minimum":
         yield path, False, f"{value} is too small; it must be at least {error.validator_value}", ""
+    elif kind == "exclusiveMinimum":
+        yield path, False, f"{value} is too small; it must be more than {error.validator_value}", ""
     elif kind in ("maximum", "exclusiveMaximum"):
         yield path, False, f"{value} is too large; it must be at most {error.validator_value}", ""
     elif kind == "minItems":
@@ -188,9 +203,20 @@ def _describe(error: ValidationError, doc: YamlDocument) -> Iterator[tuple[tuple
 
 def schema_problems(doc: YamlDocument) -> list[Problem]:
     """Check one document against the schema; return every problem with its position."""
-    problems = []
-    for error in coop_validator().iter_errors(doc.data):
+    errors = list(coop_validator().iter_errors(doc.data))
+    # A value of the wrong type also fails its enum, format and pattern: say the first thing
+    # only. A value that fails its format also fails the pattern editors use: the format's
+    # explanation is the more useful one.
+    wrong_type = {tuple(error.absolute_path) for error in errors if error.validator == "type"}
+    wrong_format = {tuple(error.absolute_path) for error in errors if error.validator == "format"}
+    problems: dict[Problem, None] = {}
+    for error in errors:
+        where = tuple(error.absolute_path)
+        if where in wrong_type and error.validator != "type":
+            continue
+        if where in wrong_format and error.validator == "pattern":
+            continue
         for path, at_key, message, hint in _describe(error, doc):
             line, column = doc.key_position(path) if at_key else doc.position(path)
-            problems.append(Problem(doc.path, line, column, message, hint, field_name(path)))
-    return problems
+            problems[Problem(doc.path, line, column, message, hint, field_name(path))] = None
+    return list(problems)

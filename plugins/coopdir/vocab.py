@@ -41,7 +41,7 @@ class Vocabulary:
     def suggest(self, word: str, limit: int = 3) -> list[str]:
         """Return the canonical slugs closest to a misspelled word, best first."""
         matches = difflib.get_close_matches(
-            word.strip().lower(), self.lookup, n=limit * 2, cutoff=0.6
+            word.strip().lower(), self.lookup, n=limit * 2, cutoff=0.72
         )
         seen: list[str] = []
         for match in matches:

@@ -16,6 +16,8 @@ builds the values itself, with the stricter rules of YAML 1.2's core schema:
 
 from __future__ import annotations
 
+import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,7 @@ _FLOAT = re.compile(r"-?(0|[1-9][0-9]*)\.[0-9]+([eE][-+]?[0-9]+)?\Z")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
+_ODD_BREAKS = re.compile("[\u2028\u2029\u0085]")  # YAML counts them as line ends; editors do not
 _TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)
 _BOMS = {
     b"\xef\xbb\xbf": "UTF-8",
@@ -62,6 +65,15 @@ class YamlDocument:
         while path not in self.positions and path:
             path = path[:-1]
         return self.positions.get(path, (1, 1))
+
+    def slim(self, keys: tuple[str, ...]) -> YamlDocument:
+        """Return a copy with only the given top-level fields, their values and positions."""
+        return YamlDocument(
+            path=self.path,
+            data={key: self.data[key] for key in keys if key in self.data},
+            positions={p: v for p, v in self.positions.items() if not p or p[0] in keys},
+            key_positions={p: v for p, v in self.key_positions.items() if p and p[0] in keys},
+        )
 
     def key_position(self, path: YamlPath) -> tuple[int, int]:
         """Return where a key was written, falling back to its value's position."""
@@ -89,7 +101,8 @@ def _resolve_plain(value: str) -> Any:
     if _INT.match(value):
         return int(value)
     if _FLOAT.match(value):
-        return float(value)
+        number = float(value)
+        return number if math.isfinite(number) else value
     return value
 
 
@@ -225,15 +238,18 @@ class _PeekableEvents:
         return self.loader.peek_event()
 
 
-def _pre_checks(path: str, raw: bytes, max_bytes: int) -> tuple[str | None, list[Problem]]:
-    """Catch what the YAML parser would report badly: size, encoding, BOM, CRLF, tabs."""
-    if len(raw) > max_bytes:
+def _pre_checks(
+    path: str, raw: bytes, max_bytes: int, size: int | None = None
+) -> tuple[str | None, list[Problem]]:
+    """Catch what the YAML parser would report badly: size, encoding, BOM, line ends, tabs."""
+    size = len(raw) if size is None else size
+    if size > max_bytes:
         return None, [
             Problem(
                 path,
                 1,
                 1,
-                f"the file is {len(raw):,} bytes; the limit is {max_bytes:,}",
+                f"the file is {size:,} bytes; the limit is {max_bytes:,}",
                 "shorten the descriptions or move old openings out of the file",
             )
         ]
@@ -278,6 +294,18 @@ def _pre_checks(path: str, raw: bytes, max_bytes: int) -> tuple[str | None, list
                 "save it with Unix (LF) line ends (an editor setting, or `dos2unix FILE`)",
             )
         )
+    separator = _ODD_BREAKS.search(text)
+    if separator:
+        line, column = _line_col(text, separator.start())
+        problems.append(
+            Problem(
+                path,
+                line,
+                column,
+                f"the file contains the line separator U+{ord(separator.group()):04X}",
+                "replace it with an ordinary line break or a space",
+            )
+        )
     tab = _TAB_INDENT.search(text)
     if tab:
         line, column = _line_col(text, tab.end() - 1)
@@ -315,10 +343,10 @@ def _parser_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> Proble
 
 
 def read_yaml_text(
-    path: str, raw: bytes, *, max_bytes: int
+    path: str, raw: bytes, *, max_bytes: int, size: int | None = None
 ) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse the bytes of one file; return its document, or None and the problems found."""
-    text, problems = _pre_checks(path, raw, max_bytes)
+    text, problems = _pre_checks(path, raw, max_bytes, size)
     if text is None:
         return None, problems
     loader = _Loader(text)
@@ -344,11 +372,31 @@ def read_yaml_text(
             loader.dispose()
     except yaml.MarkedYAMLError as error:
         return None, [*walker.problems, _parser_problem(path, text, error)]
-    except yaml.YAMLError as error:  # reader errors carry no mark
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow
+        # libyaml counts bytes of UTF-8, not characters
+        index = len(text.encode("utf-8")[: max(0, error.position)].decode("utf-8", "ignore"))
+        line, column = _line_col(text, index)
         return None, [
             *walker.problems,
             Problem(
-                path, 1, 1, f"this is not valid YAML: {error}", "save the file as plain UTF-8 text"
+                path,
+                line,
+                column,
+                f"the invisible character U+{error.character:04X} is not allowed here"
+                if isinstance(error.character, int)
+                else f"character {error.character!r} is not allowed here",
+                "delete it (it often comes from copying text out of a word processor)",
+            ),
+        ]
+    except yaml.YAMLError as error:
+        return None, [
+            *walker.problems,
+            Problem(
+                path,
+                1,
+                1,
+                "this is not valid YAML: " + str(error).split("\n")[0],
+                "save the file as plain UTF-8 text",
             ),
         ]
     except (_Stop, RecursionError):
@@ -378,5 +426,6 @@ def read_yaml_file(
 ) -> tuple[YamlDocument | None, list[Problem]]:
     """Read and parse one file from disk (reading at most one byte past the limit)."""
     with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
         raw = handle.read(max_bytes + 1)
-    return read_yaml_text(display, raw, max_bytes=max_bytes)
+    return read_yaml_text(display, raw, max_bytes=max_bytes, size=max(size, len(raw)))

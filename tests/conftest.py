@@ -1,0 +1,47 @@
+"""Shared helpers: write co-op files into a temporary folder and check them on a fixed day."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from coopdir.load import LoadSettings, check_paths
+from coopdir.model import Coop
+from coopdir.problems import Problem
+
+TODAY = date(2026, 11, 1)
+"""The day every test checks on, so that "open" and "in the future" never depend on the clock."""
+TODAY_EPOCH = "1793491200"
+"""TODAY as SOURCE_DATE_EPOCH, for code that reads the clock itself (the command line)."""
+
+
+def write_coop(tmp_path: Path, slug: str, text: str) -> Path:
+    """Write ``tmp_path/coops/<slug>.yaml`` (dedented, UTF-8, LF) and return its path."""
+    folder = tmp_path / "coops"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{slug}.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8", newline="\n")
+    return path
+
+
+def check(
+    folder: Path, *, settings: LoadSettings | None = None
+) -> tuple[list[Coop], list[Problem]]:
+    """Run the loader on one file or folder on TODAY."""
+    return check_paths([folder], settings=settings, today=TODAY)
+
+
+def problems_for(folder: Path, *, settings: LoadSettings | None = None) -> list[str]:
+    """Return every problem in a file or folder as the text people read, checked on TODAY."""
+    return [str(problem) for problem in check(folder, settings=settings)[1]]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run the test inside tmp_path, so problems name files as ``coops/<slug>.yaml``."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    return tmp_path
