@@ -32,10 +32,6 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-# libyaml counts these as line breaks while editors count only \n: a known bug, tested in
-# test_rules.py::test_unicode_line_separators_do_not_shift_line_numbers; the line-number bound
-# below is skipped for input that holds one.
-UNICODE_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
 
 VALID = """\
 # yaml-language-server: $schema=../plugins/coopdir/schema/coop.schema.json
@@ -114,8 +110,7 @@ def assert_problems_are_well_formed(problems: list[Problem], path: str, raw: byt
         assert problem.line >= 1 and problem.column >= 1, problem
         assert problem.message.strip(), problem
         assert str(problem).startswith(f"{path}:{problem.line}:{problem.column}: ")
-        if not any(char in text for char in UNICODE_LINE_BREAKS):
-            assert problem.line <= lines, f"{problem}\nin a file of {lines} line(s)"
+        assert problem.line <= lines, f"{problem}\nin a file of {lines} line(s)"
         json.dumps(problem.as_dict())
 
 
