@@ -32,6 +32,7 @@ lint: $(STAMP) ## Run ruff over the code
 	$(BIN)/ruff check plugins tests bench pelican.conf.py
 
 test: $(STAMP) ## Lint, validate coops/ and run the whole test suite
+	bash .ci/install-test-deps
 	$(BIN)/ruff check plugins tests bench pelican.conf.py
 	$(BIN)/coopdir validate $(COOPS)
 	$(BIN)/python -m pytest

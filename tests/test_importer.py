@@ -30,6 +30,7 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
 
 def run(tmp_path: Path, rows: list[dict[str, str]], **kwargs):
     out = tmp_path / "coops"
+    kwargs.setdefault("added", date(2026, 11, 1))
     report = import_csv(write_csv(tmp_path / "list.csv", rows), out, **kwargs)
     return out, report
 
@@ -58,13 +59,19 @@ def test_file_starts_with_schema_line_and_keeps_schema_field_order(tmp_path):
     assert text.splitlines()[0] == SCHEMA_LINE
     data = yaml.safe_load(text)
     assert list(data) == ["name", "website", "services", "technologies", "locations", "provenance"]
-    assert data["provenance"] == {"added_by": "third-party", "source": SOURCE}
+    assert data["provenance"] == {
+        "added_by": "third-party", "added": "2026-11-01", "source": SOURCE
+    }
     assert "Worker-owned" not in text  # the list's own notes are never copied
 
 
-def test_without_source_there_is_no_provenance(tmp_path):
+def test_without_source_provenance_says_who_and_when_only(tmp_path):
     out, _ = run(tmp_path, [{"name": "Koumbit", "website": "https://koumbit.org/"}])
-    assert load(out, "koumbit") == {"name": "Koumbit", "website": "https://koumbit.org/"}
+    assert load(out, "koumbit") == {
+        "name": "Koumbit",
+        "website": "https://koumbit.org/",
+        "provenance": {"added_by": "third-party", "added": "2026-11-01"},
+    }
 
 
 def test_source_that_is_not_a_web_address_is_refused(tmp_path):

@@ -996,6 +996,7 @@ lineage:
   spun_off_from: [old-coop]
 provenance:
   added_by: third-party
+  added: 2026-10-01
   source: https://list.example/coops
   last_verified: 2026-10-30
 openings:
@@ -1120,6 +1121,7 @@ def test_valid_rich_file_loads_into_the_models(workdir: Path) -> None:
     ]
     assert rich.lineage.spun_off_from == ("old-coop",)
     assert rich.provenance.last_verified == dt.date(2026, 10, 30)
+    assert rich.provenance.added == dt.date(2026, 10, 1)
     assert old.lineage.merged_into == "rich"
     assert old.status == "dissolved"
 

@@ -146,7 +146,12 @@ def dates_not_in_future(item: CheckedFile, today: dt.date) -> Iterator[Problem]:
             f"{data['founded']} is in the future",
             "give the year it was founded",
         )
-    dated = [("status_since",), ("provenance", "last_verified"), ("hiring", "confirmed")]
+    dated = [
+        ("status_since",),
+        ("provenance", "added"),
+        ("provenance", "last_verified"),
+        ("hiring", "confirmed"),
+    ]
     for where in dated:
         value = data.get(where[0])
         if len(where) == 2 and isinstance(value, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable
@@ -156,11 +157,13 @@ def new(  # noqa: PLR0913 - one option per field is the point
     country = ask(country, "Country, two-letter code (DE, FR, US, GB...)", check_country)
     city = ask(city, "City") if country else city
     services = ask(
-        services, "Services, comma-separated (web-development, hosting, ...)",
+        services,
+        "Services, comma-separated (web-development, hosting, ...)",
         FORMAT_CHECKS["service"],
     )
     technologies = ask(
-        technologies, "Technologies, comma-separated (python, drupal, ...)",
+        technologies,
+        "Technologies, comma-separated (python, drupal, ...)",
         FORMAT_CHECKS["technology"],
     )
     email = ask(email, "Contact email", check_email)
@@ -187,7 +190,8 @@ def new(  # noqa: PLR0913 - one option per field is the point
         data["remote"] = remote
     if email:
         data["contact"] = {"email": email}
-    data["provenance"] = {"added_by": added_by, "last_verified": clock.today().isoformat()}
+    today = clock.today().isoformat()
+    data["provenance"] = {"added_by": added_by, "added": today, "last_verified": today}
     _write_checked(coops_dir, slug or slug_for(name), data)
 
 
@@ -219,13 +223,22 @@ def _write_checked(coops_dir: Path, slug: str, data: dict[str, object]) -> None:
 )
 @click.option("--source", help="Where the list comes from (a URL), recorded in each file.")
 @click.option("--overwrite", is_flag=True, help="Replace files that exist already.")
+@click.option(
+    "--added", type=click.DateTime(["%Y-%m-%d"]), help="The day of the import (default: today)."
+)
 def import_csv_command(
-    csv_path: Path, coops_dir: Path, source: str | None, overwrite: bool
+    csv_path: Path, coops_dir: Path, source: str | None, overwrite: bool, added: dt.datetime | None
 ) -> None:
     """Write one co-op file per row of a CSV list (name, website, country, city, business_areas)."""
     from .importer import import_csv
 
-    report = import_csv(csv_path, coops_dir, source=source, overwrite=overwrite)
+    report = import_csv(
+        csv_path,
+        coops_dir,
+        source=source,
+        overwrite=overwrite,
+        added=added.date() if added else None,
+    )
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(

@@ -13,6 +13,7 @@ text (such as a list's notes) into the files.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html
 import re
 import unicodedata
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 import pycountry
 import yaml
 
+from . import clock
 from .checks import website_key
 from .coopfile import slug_for, write_coop_file
 from .vocab import Vocabulary, vocabulary
@@ -196,7 +198,12 @@ class _Row:
 
 
 def import_csv(
-    csv_path: Path, out_dir: Path, *, source: str | None = None, overwrite: bool = False
+    csv_path: Path,
+    out_dir: Path,
+    *,
+    source: str | None = None,
+    overwrite: bool = False,
+    added: dt.date | None = None,
 ) -> ImportReport:
     """Write one ``<slug>.yaml`` per CSV row into ``out_dir`` and report what happened.
 
@@ -278,7 +285,7 @@ def import_csv(
                 )
                 continue
 
-        entry = _build_entry(row, website, source, matcher, note)
+        entry = _build_entry(row, website, source, added or clock.today(), matcher, note)
         write_coop_file(out_dir, slug, entry, overwrite=True)
         report.written.append(path)
     return report
@@ -330,7 +337,12 @@ def _is_http_url(value: str | None) -> bool:
 
 
 def _build_entry(
-    row: _Row, website: str, source: str | None, matcher: _TermMatcher, note: NoteFn
+    row: _Row,
+    website: str,
+    source: str | None,
+    added: dt.date,
+    matcher: _TermMatcher,
+    note: NoteFn,
 ) -> dict[str, object]:
     entry: dict[str, object] = {"name": row.name, "website": website}
     areas = row.get("business_areas")
@@ -344,8 +356,9 @@ def _build_entry(
     locations = _locations(row, note)
     if locations:
         entry["locations"] = locations
+    entry["provenance"] = {"added_by": "third-party", "added": added.isoformat()}
     if source:
-        entry["provenance"] = {"added_by": "third-party", "source": source}
+        entry["provenance"]["source"] = source
     return entry
 
 

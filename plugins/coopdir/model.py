@@ -135,6 +135,7 @@ class Provenance:
     """Who added the entry, from where, and when it was last checked."""
 
     added_by: str
+    added: dt.date | None = None
     source: str | None = None
     last_verified: dt.date | None = None
 
@@ -379,6 +380,7 @@ def build_coop(
         else None,
         provenance=Provenance(
             added_by=provenance["added_by"],
+            added=_date(provenance.get("added")),
             source=provenance.get("source"),
             last_verified=_date(provenance.get("last_verified")),
         )
