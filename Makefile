@@ -8,10 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 COOPS ?= coops
 OUTPUTDIR ?= output
 PORT ?= 8000
-PELICAN := $(BIN)/pelican content -s pelican.conf.py -o $(OUTPUTDIR) --fatal warnings
 
 .DEFAULT_GOAL := help
-.PHONY: help venv validate lint test bench html serve devserver clean docs
+.PHONY: help venv validate lint test bench html serve devserver clean docs golden
 
 help: ## List every target with one line each
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,16 +41,19 @@ bench: $(STAMP) ## Run the benchmarks (bench/validate.py) and print figures
 
 html: $(STAMP) ## Build the site from COOPS (default coops/) into OUTPUTDIR (default output/)
 	$(BIN)/coopdir validate $(COOPS)
-	COOPDIR_COOPS=$(abspath $(COOPS)) $(PELICAN)
+	$(BIN)/coopdir build --coops $(COOPS) --output $(OUTPUTDIR)
 
 serve: html ## Build, then serve the site at http://localhost:8000
 	$(BIN)/pelican -l -s pelican.conf.py -o $(OUTPUTDIR) -p $(PORT)
 
 devserver: $(STAMP) ## Serve at http://localhost:8000 and rebuild when files change
-	COOPDIR_COOPS=$(abspath $(COOPS)) $(PELICAN) -r -l -p $(PORT)
+	$(BIN)/coopdir serve --watch --coops $(COOPS) --output $(OUTPUTDIR) --port $(PORT)
 
 clean: ## Remove the built site and caches (keeps .venv/)
 	rm -rf $(OUTPUTDIR) cache .pytest_cache .ruff_cache
 
 docs: $(STAMP) ## Regenerate the field table in CONTRIBUTING.md from the schema
 	$(BIN)/python -c "from pathlib import Path; from coopdir.docs import update_contributing; update_contributing(Path('CONTRIBUTING.md'))"
+
+golden: $(STAMP) ## Rebuild tests/golden/ from tests/fixtures/directory (review the diff after)
+	SOURCE_DATE_EPOCH=1793491200 $(BIN)/coopdir build --coops tests/fixtures/directory --output tests/golden

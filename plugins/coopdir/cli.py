@@ -249,3 +249,54 @@ def import_csv_command(
         click.echo(str(problem), err=True)
     if problems:
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--coops",
+    "coops_dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_COOPS,
+    show_default=True,
+    help="The folder of co-op files to build.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Where the site goes; replaced only if the build succeeds.",
+)
+def build(coops_dir: Path, output: Path) -> None:
+    """Build the site with Pelican, all or nothing: a failed build keeps the previous site."""
+    from .build import build_site
+
+    code = build_site(coops_dir, output)
+    if code:
+        click.echo(f"The build failed; {output} was left as it was.", err=True)
+        sys.exit(code)
+    click.echo(f"Built {output}.", err=True)
+
+
+@main.command()
+@click.option(
+    "--coops",
+    "coops_dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_COOPS,
+    show_default=True,
+)
+@click.option(
+    "--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True
+)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option(
+    "--watch", is_flag=True, help="Rebuild when co-op files, content, theme or code change."
+)
+def serve(coops_dir: Path, output: Path, port: int, watch: bool) -> None:
+    """Build the site, serve it on localhost, and (with --watch) rebuild on every change."""
+    from .build import build_site, serve_and_rebuild
+
+    if build_site(coops_dir, output) and not output.exists():
+        sys.exit("The build failed and there is no previous site to serve.")
+    serve_and_rebuild(coops_dir, output, port, watch=watch)

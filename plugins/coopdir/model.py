@@ -9,6 +9,7 @@ can never disagree about them.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -236,14 +237,70 @@ class Directory:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_slug", {coop.slug: coop for coop in self.coops})
 
+    @cached_property
+    def _openings(self) -> tuple[Opening, ...]:
+        every = [opening for coop in self.coops for opening in coop.openings]
+        return tuple(sorted(every, key=lambda o: (o.posted, o.key), reverse=True))
+
     def openings(self) -> list[Opening]:
         """Return every opening, open or closed, newest first."""
-        every = [opening for coop in self.coops for opening in coop.openings]
-        return sorted(every, key=lambda o: (o.posted, o.key), reverse=True)
+        return list(self._openings)
+
+    def opening_state(self, opening: Opening) -> str:
+        """Return ``open``, ``upcoming`` (posted in the future) or ``closed`` for today.
+
+        A dissolved co-op hires nobody, so its openings are closed whatever their dates say.
+        """
+        if self.by_slug[opening.coop_slug].status == "dissolved" or opening.closes < self.today:
+            return "closed"
+        return "upcoming" if opening.posted > self.today else "open"
 
     def open_openings(self) -> list[Opening]:
         """Return the openings people can apply to today, newest first."""
-        return [opening for opening in self.openings() if opening.is_open(self.today)]
+        return [o for o in self._openings if self.opening_state(o) == "open"]
+
+    def closed_openings(self) -> list[Opening]:
+        """Return the openings that have closed, most recently closed first."""
+        closed = [o for o in self._openings if self.opening_state(o) == "closed"]
+        return sorted(closed, key=lambda o: (o.closes, o.key), reverse=True)
+
+    def listed_coops(self) -> list[Coop]:
+        """Return the co-ops the directory lists (all but dissolved ones), by name."""
+        return sorted(
+            (coop for coop in self.coops if coop.status != "dissolved"), key=sort_key_for_name
+        )
+
+    def dissolved_coops(self) -> list[Coop]:
+        """Return the dissolved co-ops (shown in the archive), by name."""
+        return sorted(
+            (coop for coop in self.coops if coop.status == "dissolved"), key=sort_key_for_name
+        )
+
+    def newest_coops(self, count: int) -> list[Coop]:
+        """Return the most recently added listed co-ops (undated entries last)."""
+        dated = sorted(
+            self.listed_coops(),
+            key=lambda c: (
+                c.provenance.added if c.provenance and c.provenance.added else dt.date.min,
+                c.slug,
+            ),
+            reverse=True,
+        )
+        return dated[:count]
+
+    def spin_offs(self, coop: Coop) -> list[Coop]:
+        """Return the co-ops that say they split from this one."""
+        return [c for c in self.coops if c.lineage and coop.slug in c.lineage.spun_off_from]
+
+    def merged_from(self, coop: Coop) -> list[Coop]:
+        """Return the co-ops that say they merged into this one."""
+        return [c for c in self.coops if c.lineage and c.lineage.merged_into == coop.slug]
+
+
+def sort_key_for_name(coop: Coop) -> tuple[str, str]:
+    """Sort co-ops by name the way people expect: case and accents do not count."""
+    folded = unicodedata.normalize("NFKD", coop.name.casefold())
+    return ("".join(ch for ch in folded if not unicodedata.combining(ch)), coop.slug)
 
 
 # --- building models from checked data --------------------------------------------------------

@@ -24,6 +24,8 @@ class CoopdirSettings:
     """A co-op file larger than this is refused."""
     repository_url: str = "https://github.com/coopdir/coopdir"
     """The forge repository, for "edit this entry" links to each co-op's file."""
+    site_url: str = "http://localhost:8000"
+    """Where the site is published, for absolute URLs (sitemap, feeds); COOPDIR_SITE_URL sets it."""
 
     @classmethod
     def from_pelican(cls, settings: dict[str, Any]) -> CoopdirSettings:
@@ -34,6 +36,8 @@ class CoopdirSettings:
         if unknown:
             raise ValueError(f"COOPDIR has unknown setting(s) {unknown}; known: {sorted(known)}")
         base = Path(settings.get("PATH", ".")).parent
+        if os.environ.get("COOPDIR_SITE_URL"):
+            given["site_url"] = os.environ["COOPDIR_SITE_URL"]
         if os.environ.get("COOPDIR_COOPS"):
             given["coops_path"] = os.environ["COOPDIR_COOPS"]
         if "coops_path" in given:

@@ -1,0 +1,97 @@
+"""Build the site all or nothing, and rebuild it while files change.
+
+Pelican writes into a staging folder, which then replaces the output folder: a failed build
+leaves the previous site exactly as it was, and a server never sees a half-written site.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def pelican_command(staging: Path, settings_file: Path, content: Path) -> list[str]:
+    """Return the Pelican command line, strict: any warning or error fails the build."""
+    return [
+        sys.executable,
+        "-m",
+        "pelican",
+        str(content),
+        "-s",
+        str(settings_file),
+        "-o",
+        str(staging),
+        "--fatal",
+        "warnings",
+    ]
+
+
+def replace_folder(new: Path, old: Path) -> None:
+    """Put ``new`` where ``old`` is, with two renames (the old folder is removed after)."""
+    retired = old.with_name(f".{old.name}.previous")
+    shutil.rmtree(retired, ignore_errors=True)
+    if old.exists():
+        os.rename(old, retired)
+    os.rename(new, old)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def build_site(
+    coops: Path,
+    output: Path,
+    *,
+    settings_file: Path = PROJECT / "pelican.conf.py",
+    content: Path = PROJECT / "content",
+) -> int:
+    """Build ``coops`` into ``output`` atomically; return Pelican's exit code."""
+    output = output.resolve()
+    staging = output.with_name(f".{output.name}.staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "COOPDIR_COOPS": str(coops.resolve())}
+    result = subprocess.run(pelican_command(staging, settings_file, content), env=env, check=False)
+    if result.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        return result.returncode
+    replace_folder(staging, output)
+    return 0
+
+
+WATCHED = ("coops", "content", "theme", "plugins", "pelican.conf.py")
+
+
+def serve_and_rebuild(coops: Path, output: Path, port: int, *, watch: bool) -> None:
+    """Serve ``output`` on http://localhost:PORT; with ``watch``, rebuild when sources change.
+
+    Pelican's own ``-r`` does not watch co-op files outside its content folder, nor plugin
+    code; this watches both (plugin edits take effect because each build is a new process).
+    """
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(output.resolve()))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"Serving {output} at http://localhost:{port}/ (Ctrl-C to stop)", flush=True)
+    try:
+        if not watch:
+            threading.Event().wait()
+        from watchfiles import watch as watch_files
+
+        paths = [coops.resolve()] + [PROJECT / name for name in WATCHED if name != "coops"]
+        for changes in watch_files(*paths):
+            print(f"{len(changes)} change(s); rebuilding", flush=True)
+            print(
+                "built" if build_site(coops, output) == 0 else "build failed; site unchanged",
+                flush=True,
+            )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()

@@ -1,0 +1,151 @@
+"""The site's pages as a plan: which file, from which template, with which data.
+
+Computing the plan is plain Python (no Pelican), so tests can inspect it and the generator only
+has to render it. Templates get ready-made objects and URLs and never branch over settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import urls
+from .facets import FACETS, Slice, slice_directory
+from .model import Coop, Directory, Opening
+
+NEWEST = 10
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page to write: its URL, its template (without .html) and its template variables."""
+
+    url: str
+    template: str
+    title: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def save_as(self) -> str:
+        """Return the output file for this page."""
+        return urls.save_as(self.url)
+
+
+@dataclass(frozen=True)
+class CoopView:
+    """A co-op with what its page shows besides its own file: openings by state, lineage."""
+
+    coop: Coop
+    open: tuple[Opening, ...]
+    upcoming: tuple[Opening, ...]
+    closed: tuple[Opening, ...]
+    spun_off_from: tuple[Coop, ...]
+    spin_offs: tuple[Coop, ...]
+    merged_into: Coop | None
+    merged_from: tuple[Coop, ...]
+    edit_url: str
+    source_path: str
+
+
+def coop_view(directory: Directory, coop: Coop, repository_url: str, folder: str) -> CoopView:
+    """Gather what a co-op's page shows."""
+
+    def state(name: str) -> tuple[Opening, ...]:
+        return tuple(o for o in coop.openings if directory.opening_state(o) == name)
+
+    lineage = coop.lineage
+    source_path = f"{folder}/{coop.slug}.yaml"
+    return CoopView(
+        coop=coop,
+        open=state("open"),
+        upcoming=state("upcoming"),
+        closed=state("closed"),
+        spun_off_from=tuple(
+            directory.by_slug[s] for s in (lineage.spun_off_from if lineage else ())
+        ),
+        spin_offs=tuple(directory.spin_offs(coop)),
+        merged_into=directory.by_slug.get(lineage.merged_into)
+        if lineage and lineage.merged_into
+        else None,
+        merged_from=tuple(directory.merged_from(coop)),
+        edit_url=f"{repository_url.rstrip('/')}/edit/main/{source_path}",
+        source_path=source_path,
+    )
+
+
+def plan_pages(directory: Directory, *, repository_url: str, folder: str = "coops") -> list[Page]:
+    """Return every page of the site, in a stable order."""
+    return list(_plan(directory, repository_url, folder))
+
+
+def _plan(directory: Directory, repository_url: str, folder: str) -> Iterator[Page]:
+    slices = slice_directory(directory)
+    listed = directory.listed_coops()
+    open_openings = directory.open_openings()
+    yield Page(
+        urls.HOME,
+        "home",
+        "Tech worker co-ops and their openings",
+        {
+            "counts": {
+                "coops": len(listed),
+                "openings": len(open_openings),
+                "countries": len(slices["countries"]),
+            },
+            "newest_openings": open_openings[:NEWEST],
+            "newest_coops": directory.newest_coops(NEWEST),
+        },
+    )
+    yield Page(
+        urls.DIRECTORY,
+        "directory",
+        "All co-ops",
+        {
+            "coops": listed,
+            "filters": {key: slices[key] for key in ("countries", "remote", "services", "hiring")},
+        },
+    )
+    yield Page(urls.OPENINGS, "openings", "Open openings", {"openings": open_openings})
+    yield Page(
+        urls.ARCHIVE,
+        "archive",
+        "Archive",
+        {
+            "closed_openings": directory.closed_openings(),
+            "dissolved_coops": directory.dissolved_coops(),
+        },
+    )
+    for coop in directory.coops:
+        view = coop_view(directory, coop, repository_url, folder)
+        yield Page(urls.coop_url(coop), "coop", coop.name, {"view": view, "coop": coop})
+        for opening in coop.openings:
+            yield Page(
+                urls.opening_url(opening),
+                "opening",
+                f"{opening.title} at {coop.name}",
+                {
+                    "opening": opening,
+                    "coop": coop,
+                    "state": directory.opening_state(opening),
+                },
+            )
+    for facet in FACETS:
+        yield Page(
+            facet.url,
+            "facet_index",
+            facet.title,
+            {
+                "facet": facet,
+                "slices": slices[facet.key],
+            },
+        )
+        for one in slices[facet.key]:
+            yield _slice_page(one)
+    yield Page("/404.html", "404", "Page not found")
+
+
+def _slice_page(one: Slice) -> Page:
+    return Page(
+        one.url, "facet", f"{one.facet.title}: {one.label}", {"slice": one, "facet": one.facet}
+    )

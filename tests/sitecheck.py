@@ -1,0 +1,84 @@
+"""Helpers for tests that read a built site: parse pages, walk links, compare structure."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_DAY_EPOCH = "1793491200"  # 2026-11-01, the day fixture sites are built on
+
+
+def make_html(coops: Path, output: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Build ``coops`` into ``output`` with ``make html``, exactly as people do."""
+    return subprocess.run(
+        ["make", "--no-print-directory", "html", f"COOPS={coops}", f"OUTPUTDIR={output}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "SOURCE_DATE_EPOCH": FIXTURE_DAY_EPOCH, **env},
+    )
+
+
+def parse(path: Path) -> BeautifulSoup:
+    """Parse one built page."""
+    return BeautifulSoup(path.read_text("utf-8"), "html.parser")
+
+
+def html_files(site: Path) -> list[Path]:
+    """Return every HTML file of a built site, sorted."""
+    return sorted(site.rglob("*.html"))
+
+
+def internal_links(site: Path) -> Iterator[tuple[Path, str]]:
+    """Yield (page, target) for every link and asset on the site that stays on the site."""
+    for page in html_files(site):
+        soup = parse(page)
+        for element in soup.find_all(["a", "link", "script", "img", "form"]):
+            target = element.get("href") or element.get("src") or element.get("action")
+            if not target:
+                continue
+            parts = urlsplit(target)
+            if parts.scheme or parts.netloc or target.startswith("#"):
+                continue
+            yield page, target
+
+
+def resolve(site: Path, page: Path, target: str) -> Path | None:
+    """Return the file a link points to, or None if there is none."""
+    path = unquote(urlsplit(target).path)
+    base = site if path.startswith("/") else page.parent
+    candidate = (base / path.lstrip("/")).resolve()
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    return candidate if candidate.is_file() else None
+
+
+def structure(html: str) -> list[str]:
+    """Return a page as one line per element and text node, indented by depth.
+
+    Golden comparisons use this, so formatting and attribute order do not matter, while every
+    element, attribute value and piece of text does.
+    """
+    lines: list[str] = []
+
+    def walk(node: Tag, depth: int) -> None:
+        for child in node.children:
+            if isinstance(child, Tag):
+                attrs = " ".join(
+                    f'{key}="{" ".join(value) if isinstance(value, list) else value}"'
+                    for key, value in sorted(child.attrs.items())
+                )
+                lines.append("  " * depth + f"<{child.name}{' ' + attrs if attrs else ''}>")
+                walk(child, depth + 1)
+            elif isinstance(child, NavigableString) and child.strip():
+                lines.append("  " * depth + repr(" ".join(child.split())))
+
+    walk(BeautifulSoup(html, "html.parser"), 0)
+    return lines

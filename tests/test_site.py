@@ -1,0 +1,173 @@
+"""The built site, end to end: a real Pelican build of fixture and real data, read as files."""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from sitecheck import ROOT, html_files, internal_links, make_html, parse, resolve, structure
+
+FIXTURE = ROOT / "tests/fixtures/directory"
+GOLDEN = ROOT / "tests/golden"
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("fixture") / "site"
+    result = make_html(FIXTURE, output)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return output
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("real") / "site"
+    result = make_html(ROOT / "coops", output, SOURCE_DATE_EPOCH=str(int(time.time())))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return output
+
+
+def test_every_real_coop_file_has_its_page(real_site: Path) -> None:
+    for path in sorted((ROOT / "coops").glob("*.yaml")):
+        page = real_site / "coops" / path.stem / "index.html"
+        assert page.is_file(), f"no page for {path.name}"
+        name = yaml.safe_load(path.read_text("utf-8"))["name"]
+        assert parse(page).h1.get_text(strip=True) == name
+
+
+@pytest.mark.parametrize("which", ["fixture_site", "real_site"])
+def test_no_broken_internal_link(which: str, request: pytest.FixtureRequest) -> None:
+    site: Path = request.getfixturevalue(which)
+    broken = [
+        f"{page.relative_to(site)} -> {target}"
+        for page, target in internal_links(site)
+        if resolve(site, page, target) is None
+    ]
+    assert broken == []
+
+
+def test_every_page_is_in_the_sitemap(fixture_site: Path) -> None:
+    sitemap = BeautifulSoup((fixture_site / "sitemap.xml").read_text("utf-8"), "xml")
+    listed = {
+        loc.get_text().removeprefix("http://localhost:8000") for loc in sitemap.find_all("loc")
+    }
+    pages = {
+        "/" + str(p.relative_to(fixture_site).parent).replace(".", "").strip("/") + "/"
+        for p in html_files(fixture_site)
+        if p.name == "index.html"
+    }
+    pages = {page.replace("//", "/") for page in pages}
+    assert pages == listed
+    robots = (fixture_site / "robots.txt").read_text()
+    assert "Sitemap: http://localhost:8000/sitemap.xml" in robots
+
+
+def test_closed_openings_and_dissolved_coops_are_in_the_archive_only(fixture_site: Path) -> None:
+    archive = parse(fixture_site / "archive/index.html")
+    closed_links = {a["href"] for a in archive.select("#closed ~ ul a")}
+    openings = parse(fixture_site / "openings/index.html")
+    open_links = {a["href"] for a in openings.select("main .card h3 a")}
+    assert open_links, "the fixture has open openings"
+    closed_openings = {link for link in closed_links if "/openings/" in link}
+    assert closed_openings, "the fixture has a closed opening"
+    assert not closed_openings & open_links
+    directory = parse(fixture_site / "coops/index.html")
+    listed = {a["href"] for a in directory.select("table.coops tbody td:first-child a")}
+    dissolved = {a["href"] for a in archive.select("#dissolved ~ ul a")}
+    assert dissolved, "the fixture has a dissolved co-op"
+    assert not dissolved & listed
+
+
+def test_lineage_is_shown_both_ways(fixture_site: Path) -> None:
+    children = {}
+    for path in FIXTURE.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text("utf-8"))
+        for parent in data.get("lineage", {}).get("spun_off_from", []):
+            children.setdefault(parent, []).append(path.stem)
+    assert children, "the fixture has a spin-off"
+    for parent, kids in children.items():
+        parent_page = parse(fixture_site / f"coops/{parent}/index.html")
+        links = {a["href"] for a in parent_page.select("#lineage ~ ul a")}
+        assert {f"/coops/{kid}/" for kid in kids} <= links
+        for kid in kids:
+            kid_page = parse(fixture_site / f"coops/{kid}/index.html")
+            assert f"/coops/{parent}/" in {a["href"] for a in kid_page.select("#lineage ~ ul a")}
+
+
+def test_two_builds_are_byte_identical(fixture_site: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    assert make_html(FIXTURE, again).returncode == 0
+    first = {
+        p.relative_to(fixture_site): p.read_bytes() for p in fixture_site.rglob("*") if p.is_file()
+    }
+    second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_failed_build_leaves_the_previous_site_untouched(tmp_path: Path) -> None:
+    coops = tmp_path / "coops"
+    coops.mkdir()
+    (coops / "good.yaml").write_text("name: Good\nwebsite: https://good.example.org/\n")
+    output = tmp_path / "site"
+    assert make_html(coops, output).returncode == 0
+    before = {p: p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    (coops / "bad.yaml").write_text(
+        textwrap.dedent("""\
+        name: Bad
+        website: htp://bad.example.org
+        """)
+    )
+    result = make_html(coops, output)
+    assert result.returncode != 0
+    assert f"{coops}/bad.yaml:2:10: website:" in result.stdout + result.stderr
+    after = {p: p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_pelican_failure_after_validation_also_keeps_the_previous_site(tmp_path: Path) -> None:
+    # A theme error only Pelican sees: the build fails at render time, not validation time.
+    coops = tmp_path / "coops"
+    coops.mkdir()
+    (coops / "good.yaml").write_text("name: Good\nwebsite: https://good.example.org/\n")
+    output = tmp_path / "site"
+    assert make_html(coops, output).returncode == 0
+    before = sorted(p.relative_to(output) for p in output.rglob("*"))
+    broken_content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", broken_content)
+    (broken_content / "pages" / "broken.md").write_text(
+        "Title: Broken\nSlug: about\n\nSame slug twice.\n"
+    )
+    from coopdir.build import build_site
+
+    assert build_site(coops, output, content=broken_content) != 0
+    assert sorted(p.relative_to(output) for p in output.rglob("*")) == before
+
+
+def test_site_matches_the_golden_copy(fixture_site: Path) -> None:
+    """Regenerate with `make golden` after an intended change, and review the diff."""
+    built = {p.relative_to(fixture_site) for p in fixture_site.rglob("*") if p.is_file()}
+    golden = {p.relative_to(GOLDEN) for p in GOLDEN.rglob("*") if p.is_file()}
+    assert built == golden, "files differ from tests/golden/; run `make golden` and review"
+    for name in sorted(built):
+        new, old = fixture_site / name, GOLDEN / name
+        if name.suffix == ".html":
+            diff = list(
+                difflib.unified_diff(
+                    structure(old.read_text("utf-8")),
+                    structure(new.read_text("utf-8")),
+                    "golden",
+                    "built",
+                    lineterm="",
+                    n=2,
+                )
+            )
+            assert diff == [], f"{name} differs from tests/golden:\n" + "\n".join(diff[:60])
+        else:
+            assert new.read_bytes() == old.read_bytes(), f"{name} differs from tests/golden"
