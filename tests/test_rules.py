@@ -748,7 +748,7 @@ def test_worldwide_and_places(workdir: Path, text: str, where: str, field: str) 
     ("extra", "where", "field", "value"),
     [
         ("founded: 2027\n", "coops/x.yaml:3:10", "founded", "2027"),
-        ("status_since: 2026-11-02\n", "coops/x.yaml:3:15", "status_since", "2026-11-02"),
+        ("status_since: 2026-11-03\n", "coops/x.yaml:3:15", "status_since", "2026-11-03"),
         ("hiring:\n  status: hiring\n  confirmed: 2027-01-01\n", "coops/x.yaml:5:14",
          "hiring.confirmed", "2027-01-01"),
         ("provenance:\n  added_by: coop\n  last_verified: 2026-12-01\n", "coops/x.yaml:5:18",
@@ -763,6 +763,11 @@ def test_date_in_the_future(workdir: Path, extra: str, where: str, field: str, v
 def test_this_year_and_today_are_not_the_future(workdir: Path) -> None:
     extra = f"founded: {TODAY.year}\nstatus_since: {TODAY.isoformat()}\n"
     assert problems_in(workdir, HEAD + extra) == []
+
+
+def test_tomorrow_is_allowed_for_authors_a_timezone_ahead_of_utc(workdir: Path) -> None:
+    tomorrow = TODAY + dt.timedelta(days=1)
+    assert problems_in(workdir, HEAD + f"status_since: {tomorrow.isoformat()}\n") == []
 
 
 @pytest.mark.parametrize(

@@ -171,3 +171,40 @@ def test_site_matches_the_golden_copy(fixture_site: Path) -> None:
             assert diff == [], f"{name} differs from tests/golden:\n" + "\n".join(diff[:60])
         else:
             assert new.read_bytes() == old.read_bytes(), f"{name} differs from tests/golden"
+
+
+def test_rebuild_after_one_change_renders_only_what_changed_and_equals_a_full_build(
+    tmp_path: Path,
+) -> None:
+    coops = tmp_path / "coops"
+    shutil.copytree(FIXTURE, coops)
+    output = tmp_path / "site"
+    assert make_html(coops, output).returncode == 0
+    untouched = output / "coops/alder-harbour/index.html"
+    inode = untouched.stat().st_ino
+    changed = coops / "zurich-kollektiv.yaml"
+    changed.write_text(changed.read_text("utf-8").replace("summary:", "summary: New!", 1), "utf-8")
+    assert make_html(coops, output).returncode == 0
+    assert untouched.stat().st_ino == inode, "an unchanged page was rendered again"
+    page = parse(output / "coops/zurich-kollektiv/index.html")
+    assert page.select_one(".lede").get_text().startswith("New!")
+    full = tmp_path / "full"
+    from coopdir.build import build_site
+
+    assert build_site(coops, full, full=True) == 0
+    ours = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    theirs = {p.relative_to(full): p.read_bytes() for p in full.rglob("*") if p.is_file()}
+    assert ours.keys() == theirs.keys()
+    assert [name for name in ours if ours[name] != theirs[name]] == []
+
+
+def test_rebuild_drops_the_pages_of_a_removed_coop(tmp_path: Path) -> None:
+    coops = tmp_path / "coops"
+    shutil.copytree(FIXTURE, coops)
+    output = tmp_path / "site"
+    assert make_html(coops, output).returncode == 0
+    assert (output / "coops/zurich-kollektiv/index.html").exists()
+    (coops / "zurich-kollektiv.yaml").unlink()
+    assert make_html(coops, output).returncode == 0
+    assert not (output / "coops/zurich-kollektiv").exists()
+    assert [f"{p} -> {t}" for p, t in internal_links(output) if resolve(output, p, t) is None] == []

@@ -12,12 +12,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .incremental import MANIFEST, NEXT_MANIFEST
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-def pelican_command(staging: Path, settings_file: Path, content: Path) -> list[str]:
+def pelican_command(
+    staging: Path, settings_file: Path, content: Path, *, keep_output: bool
+) -> list[str]:
     """Return the Pelican command line, strict: any warning or error fails the build."""
-    return [
+    command = [
         sys.executable,
         "-m",
         "pelican",
@@ -29,6 +33,31 @@ def pelican_command(staging: Path, settings_file: Path, content: Path) -> list[s
         "--fatal",
         "warnings",
     ]
+    if keep_output:  # staging starts as a copy of the previous site: keep it
+        command += ["-e", "DELETE_OUTPUT_DIRECTORY=false"]
+    return command
+
+
+def cache_folder(output: Path) -> Path:
+    """Return where rebuilds of ``output`` keep their cache: a hidden folder beside it."""
+    return output.with_name(f".{output.name}.cache")
+
+
+def copy_by_hard_links(site: Path, staging: Path) -> None:
+    """Start the staging folder as the previous site, sharing files instead of copying them.
+
+    Theme assets are left out: Pelican copies those itself, by writing into existing files.
+    """
+
+    def link(source: str, destination: str) -> None:
+        os.link(source, destination)
+
+    shutil.copytree(
+        site,
+        staging,
+        copy_function=link,
+        ignore=lambda folder, names: ["theme"] if Path(folder) == site else [],
+    )
 
 
 def replace_folder(new: Path, old: Path) -> None:
@@ -47,18 +76,35 @@ def build_site(
     *,
     settings_file: Path = PROJECT / "pelican.conf.py",
     content: Path = PROJECT / "content",
+    full: bool = False,
 ) -> int:
-    """Build ``coops`` into ``output`` atomically; return Pelican's exit code."""
+    """Build ``coops`` into ``output`` atomically; return Pelican's exit code.
+
+    Unless ``full``, a rebuild starts from the previous site and renders only the pages whose
+    inputs changed; the result is the same, byte for byte, as a full build.
+    """
     output = output.resolve()
     staging = output.with_name(f".{output.name}.staging")
+    cache = cache_folder(output)
     shutil.rmtree(staging, ignore_errors=True)
     staging.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "COOPDIR_COOPS": str(coops.resolve())}
-    result = subprocess.run(pelican_command(staging, settings_file, content), env=env, check=False)
+    incremental = not full and output.is_dir() and (cache / MANIFEST).is_file()
+    if incremental:
+        copy_by_hard_links(output, staging)
+    env = {
+        **os.environ,
+        "COOPDIR_COOPS": str(coops.resolve()),
+        "COOPDIR_CACHE_DIR": str(cache),
+        "COOPDIR_INCREMENTAL": "1" if incremental else "0",
+    }
+    command = pelican_command(staging, settings_file, content, keep_output=incremental)
+    result = subprocess.run(command, env=env, check=False)
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
+        (cache / NEXT_MANIFEST).unlink(missing_ok=True)
         return result.returncode
     replace_folder(staging, output)
+    os.replace(cache / NEXT_MANIFEST, cache / MANIFEST)
     return 0
 
 

@@ -267,11 +267,15 @@ def import_csv_command(
     show_default=True,
     help="Where the site goes; replaced only if the build succeeds.",
 )
-def build(coops_dir: Path, output: Path) -> None:
-    """Build the site with Pelican, all or nothing: a failed build keeps the previous site."""
+@click.option("--full", is_flag=True, help="Render every page, not only what changed.")
+def build(coops_dir: Path, output: Path, full: bool) -> None:
+    """Build the site with Pelican, all or nothing: a failed build keeps the previous site.
+
+    A rebuild renders only pages whose inputs changed (use --full to render all).
+    """
     from .build import build_site
 
-    code = build_site(coops_dir, output)
+    code = build_site(coops_dir, output, full=full)
     if code:
         click.echo(f"The build failed; {output} was left as it was.", err=True)
         sys.exit(code)

@@ -19,6 +19,7 @@ from typing import Any
 from . import clock
 from .checks import CROSS_FILE_FIELDS, DIRECTORY_CHECKS, FILE_CHECKS, SLUG, CheckedFile
 from .model import Coop, Directory, Source, build_coop, build_opening
+from .parsecache import ParseCache
 from .problems import InvalidDirectory, Problem
 from .schema import schema_problems
 from .vocab import vocabulary
@@ -127,7 +128,9 @@ def _build(item: CheckedFile, settings: LoadSettings) -> Coop:
         )
         for index, opening in enumerate(data.get("openings", ()))
     )
-    return build_coop(data, item.slug, Source(item.doc.path, 1), openings, _canonical)
+    return build_coop(
+        data, item.slug, Source(item.doc.path, 1, item.doc.digest), openings, _canonical
+    )
 
 
 def check_paths(
@@ -135,8 +138,12 @@ def check_paths(
     *,
     settings: LoadSettings | None = None,
     today: dt.date | None = None,
+    cache: ParseCache | None = None,
 ) -> tuple[list[Coop], list[Problem]]:
-    """Check co-op files and folders; return the co-ops (only if all is well) and all problems."""
+    """Check co-op files and folders; return the co-ops (only if all is well) and all problems.
+
+    With a ``cache``, files unchanged since it was written are not read again.
+    """
     settings = settings or LoadSettings()
     today = today or clock.today()
     paths = list(paths)
@@ -149,6 +156,11 @@ def check_paths(
         name_problem = _slug_problem(path, shown)
         if name_problem:
             problems.append(name_problem)
+        remembered = cache.get(path) if cache and not name_problem else None
+        if remembered:
+            coops.append(remembered[0])
+            checked.append(remembered[1])
+            continue
         doc, read_problems = read_yaml_file(path, shown, max_bytes=settings.max_file_bytes)
         problems.extend(read_problems)
         if doc is None:
@@ -160,13 +172,19 @@ def check_paths(
         item = CheckedFile(slug=path.stem, doc=doc)
         found = [problem for check in FILE_CHECKS for problem in check(item, today)]
         problems.extend(found)
-        if not found and not name_problem:
-            coops.append(_build(item, settings))
         # Keep only what the directory checks read: a build of 10,000 co-ops must not hold
         # every value's position in memory until the end.
-        checked.append(CheckedFile(slug=item.slug, doc=doc.slim(CROSS_FILE_FIELDS)))
+        slim = CheckedFile(slug=item.slug, doc=doc.slim(CROSS_FILE_FIELDS))
+        checked.append(slim)
+        if not found and not name_problem:
+            coop = _build(item, settings)
+            coops.append(coop)
+            if cache:
+                cache.put(path, (coop, slim))
     for directory_check in DIRECTORY_CHECKS:
         problems.extend(directory_check(checked, known_slugs))
+    if cache:
+        cache.keep_only(files)
     if problems:
         return [], sorted(problems)
     return sorted(coops, key=lambda coop: coop.slug), []
@@ -177,11 +195,12 @@ def load_directory(
     *,
     settings: LoadSettings | None = None,
     today: dt.date | None = None,
+    cache: ParseCache | None = None,
 ) -> Directory:
     """Load every co-op file into a Directory; raise InvalidDirectory listing every problem."""
     today = today or clock.today()
     coops, problems = check_paths(
-        [paths] if isinstance(paths, Path) else paths, settings=settings, today=today
+        [paths] if isinstance(paths, Path) else paths, settings=settings, today=today, cache=cache
     )
     if problems:
         raise InvalidDirectory(problems)

@@ -23,6 +23,8 @@ class Source:
 
     path: str
     line: int
+    digest: str = ""
+    """SHA-1 of the file: what incremental builds compare."""
 
 
 @dataclass(frozen=True)

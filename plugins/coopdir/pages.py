@@ -25,6 +25,8 @@ class Page:
     template: str
     title: str
     context: dict[str, Any] = field(default_factory=dict)
+    depends: tuple[Coop, ...] | None = None
+    """The co-ops whose files this page shows; None means it depends on every co-op."""
 
     @property
     def save_as(self) -> str:
@@ -118,7 +120,16 @@ def _plan(directory: Directory, repository_url: str, folder: str) -> Iterator[Pa
     )
     for coop in directory.coops:
         view = coop_view(directory, coop, repository_url, folder)
-        yield Page(urls.coop_url(coop), "coop", coop.name, {"view": view, "coop": coop})
+        relatives = (*view.spun_off_from, *view.spin_offs, *view.merged_from)
+        if view.merged_into:
+            relatives += (view.merged_into,)
+        yield Page(
+            urls.coop_url(coop),
+            "coop",
+            coop.name,
+            {"view": view, "coop": coop},
+            depends=(coop, *relatives),
+        )
         for opening in coop.openings:
             yield Page(
                 urls.opening_url(opening),
@@ -129,6 +140,7 @@ def _plan(directory: Directory, repository_url: str, folder: str) -> Iterator[Pa
                     "coop": coop,
                     "state": directory.opening_state(opening),
                 },
+                depends=(coop,),
             )
     for facet in FACETS:
         yield Page(
@@ -141,11 +153,15 @@ def _plan(directory: Directory, repository_url: str, folder: str) -> Iterator[Pa
             },
         )
         for one in slices[facet.key]:
-            yield _slice_page(one)
+            yield _slice_page(one, directory)
     yield Page("/404.html", "404", "Page not found")
 
 
-def _slice_page(one: Slice) -> Page:
+def _slice_page(one: Slice, directory: Directory) -> Page:
+    shown = {coop.slug: coop for coop in one.coops}
+    for opening in one.openings:
+        shown.setdefault(opening.coop_slug, directory.by_slug[opening.coop_slug])
     return Page(
-        one.url, "facet", f"{one.facet.title}: {one.label}", {"slice": one, "facet": one.facet}
+        one.url, "facet", f"{one.facet.title}: {one.label}", {"slice": one, "facet": one.facet},
+        depends=tuple(shown[slug] for slug in sorted(shown)),
     )

@@ -15,9 +15,20 @@ from pelican import signals
 from pelican.generators import Generator
 
 from . import clock, labels, urls
+from .incremental import (
+    LinkSafeWriter,
+    coops_digest,
+    digest_of,
+    page_fingerprint,
+    read_manifest,
+    remove_stale_files,
+    site_version,
+    write_next_manifest,
+)
 from .load import LoadSettings, load_directory
 from .model import Directory
 from .pages import Page, plan_pages
+from .parsecache import ParseCache, code_version
 from .problems import InvalidDirectory
 from .settings import CoopdirSettings
 from .sitemap import robots_txt, sitemap_xml
@@ -77,19 +88,32 @@ class DirectoryGenerator(Generator):
     def generate_context(self) -> None:
         """Load and check every co-op file and plan every page; stop at any problem."""
         self.coopdir = CoopdirSettings.from_pelican(self.settings)
+        today = clock.today()
+        cache = None
+        if self.coopdir.cache_dir:
+            version = digest_of([code_version(), self.coopdir.output_shaping(), today.isoformat()])
+            cache = ParseCache.open(self.coopdir.cache_dir / "parse.pickle", version)
         try:
             self.directory = load_directory(
                 self.coopdir.coops_path,
                 settings=LoadSettings(
                     self.coopdir.default_opening_days, self.coopdir.max_file_bytes
                 ),
-                today=clock.today(),
+                today=today,
+                cache=cache,
             )
         except InvalidDirectory as error:
             # One record for all problems: with --fatal, Pelican stops at the first error record.
             logger.error("%s", "\n".join(str(problem) for problem in error.problems))
             count = len(error.problems)
             raise SystemExit(f"{count} problem(s) in co-op files; nothing was built") from None
+        if cache:
+            cache.save()
+            logger.info(
+                "coopdir: %d of %d co-op files from the cache",
+                cache.hits,
+                len(self.directory.coops),
+            )
         self.pages = plan_pages(
             self.directory,
             repository_url=self.coopdir.repository_url,
@@ -104,8 +128,23 @@ class DirectoryGenerator(Generator):
         self.context["coopdir"] = self.coopdir
 
     def generate_output(self, writer: Any) -> None:
-        """Render every planned page, then the sitemap and robots.txt."""
+        """Render every page whose inputs changed, then the sitemap and robots.txt."""
+        output = Path(self.output_path)
+        previous = read_manifest(self.coopdir.cache_dir) if self.coopdir.incremental else {}
+        version = site_version(
+            Path(self.theme),
+            self.coopdir.output_shaping(),
+            self.directory.today.isoformat(),
+            self.env.globals["slice_urls"],
+        )
+        everything = coops_digest(self.directory.coops)
+        fingerprints: dict[str, str] = {}
+        rendered = 0
         for page in self.pages:
+            fingerprint = page_fingerprint(page, version, everything)
+            fingerprints[page.save_as] = fingerprint
+            if previous.get(page.save_as) == fingerprint and (output / page.save_as).is_file():
+                continue
             writer.write_file(
                 page.save_as,
                 self.get_template(page.template),
@@ -113,11 +152,20 @@ class DirectoryGenerator(Generator):
                 page=page,
                 **page.context,
             )
-        output = Path(self.output_path)
+            rendered += 1
+        logger.info("coopdir: rendered %d of %d pages", rendered, len(self.pages))
+        if self.coopdir.cache_dir:
+            write_next_manifest(self.coopdir.cache_dir, fingerprints)
         pages = [page.url for page in self.pages if page.template != "404"]
         pages += [f"/{p.url}" for p in self.context.get("pages", ())]
         (output / "sitemap.xml").write_bytes(sitemap_xml(self.coopdir.site_url, pages))
         (output / "robots.txt").write_text(robots_txt(self.coopdir.site_url), "utf-8")
+        if self.coopdir.incremental:
+            # The build started from a copy of the previous site: drop pages that are gone.
+            keep = {page.save_as for page in self.pages} | {"sitemap.xml", "robots.txt"}
+            keep |= {Path(p).relative_to(output).as_posix() for p in writer._written_files}
+            static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
+            remove_stale_files(output, keep, (static,))
 
 
 def get_generators(pelican: Any) -> type[Generator]:
@@ -125,6 +173,12 @@ def get_generators(pelican: Any) -> type[Generator]:
     return DirectoryGenerator
 
 
+def get_writer(pelican: Any) -> type[LinkSafeWriter]:
+    """Hand Pelican a writer that never writes through a hard link into the previous site."""
+    return LinkSafeWriter
+
+
 def connect() -> None:
     """Connect the generator to Pelican (called by ``coopdir.register``)."""
     signals.get_generators.connect(get_generators)
+    signals.get_writer.connect(get_writer)

@@ -7,7 +7,7 @@ unknown keys are an error, so a typo never passes silently.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,15 @@ class CoopdirSettings:
     site_url: str = "http://localhost:8000"
     """Where the site is published, for absolute URLs (sitemap, feeds); COOPDIR_SITE_URL sets it."""
 
+    cache_dir: Path | None = None
+    """Where rebuilds keep what did not change (``coopdir build`` sets it: COOPDIR_CACHE_DIR)."""
+    incremental: bool = False
+    """Render only pages whose inputs changed (``coopdir build`` sets it: COOPDIR_INCREMENTAL)."""
+
+    def output_shaping(self) -> str:
+        """Return the settings that change what is built (not how: cache and incremental)."""
+        return repr(replace(self, cache_dir=None, incremental=False))
+
     @classmethod
     def from_pelican(cls, settings: dict[str, Any]) -> CoopdirSettings:
         """Read ``COOPDIR`` from Pelican's settings, resolving paths against the settings file."""
@@ -38,6 +47,9 @@ class CoopdirSettings:
         base = Path(settings.get("PATH", ".")).parent
         if os.environ.get("COOPDIR_SITE_URL"):
             given["site_url"] = os.environ["COOPDIR_SITE_URL"]
+        if os.environ.get("COOPDIR_CACHE_DIR"):
+            given["cache_dir"] = Path(os.environ["COOPDIR_CACHE_DIR"])
+        given["incremental"] = os.environ.get("COOPDIR_INCREMENTAL") == "1"
         if os.environ.get("COOPDIR_COOPS"):
             given["coops_path"] = os.environ["COOPDIR_COOPS"]
         if "coops_path" in given:

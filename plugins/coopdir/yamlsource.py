@@ -16,6 +16,7 @@ builds the values itself, with the stricter rules of YAML 1.2's core schema:
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -59,6 +60,8 @@ class YamlDocument:
     positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
     raw: dict[YamlPath, str] = field(default_factory=dict)
+    digest: str = ""
+    """SHA-1 of the file's bytes: pages built from this file change only when it does."""
 
     def position(self, path: YamlPath) -> tuple[int, int]:
         """Return the 1-based (line, column) of a value, or of its nearest written parent."""
@@ -70,6 +73,7 @@ class YamlDocument:
         """Return a copy with only the given top-level fields, their values and positions."""
         return YamlDocument(
             path=self.path,
+            digest=self.digest,
             data={key: self.data[key] for key in keys if key in self.data},
             positions={p: v for p, v in self.positions.items() if not p or p[0] in keys},
             key_positions={p: v for p, v in self.key_positions.items() if p and p[0] in keys},
@@ -405,6 +409,7 @@ def read_yaml_text(
         ]
     if walker.problems:
         return None, walker.problems
+    walker.doc.digest = hashlib.sha1(raw, usedforsecurity=False).hexdigest()
     if walker.doc.data is None:
         return None, [Problem(path, 1, 1, "the file is empty", "start with `name:` and `website:`")]
     if not isinstance(walker.doc.data, dict):

@@ -1,0 +1,104 @@
+"""Rebuild only what changed: page fingerprints, a manifest of them, and a hard-link-safe writer.
+
+A page's fingerprint digests everything its HTML depends on: the site-wide inputs (code, theme,
+settings, today, which slice pages exist) and the files of the co-ops it shows. A page whose
+fingerprint matches the previous build's, and whose file is still there, is not rendered again.
+
+Builds start from a hard-link copy of the previous site (see ``build.py``), so the writer must
+never write into a file it did not create in this build: that file is shared with the site
+being served. ``LinkSafeWriter`` unlinks such a file first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pelican.writers import Writer
+
+from .model import Coop
+from .pages import Page
+from .parsecache import code_version
+
+MANIFEST = "manifest.json"
+NEXT_MANIFEST = "manifest.next.json"
+
+
+def digest_of(parts: Iterable[str]) -> str:
+    """Return the SHA-1 of some strings, kept apart so ("ab", "c") differs from ("a", "bc")."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def site_version(theme: Path, settings: Any, today: str, slice_urls: Iterable[str]) -> str:
+    """Digest the inputs every page shares."""
+    theme_files = sorted(path for path in theme.rglob("*") if path.is_file())
+    return digest_of(
+        [
+            code_version(),
+            *(
+                f"{path.relative_to(theme)}:{hashlib.sha1(path.read_bytes()).hexdigest()}"
+                for path in theme_files
+            ),
+            repr(settings),
+            today,
+            *sorted(slice_urls),
+        ]
+    )
+
+
+def coops_digest(coops: Iterable[Coop]) -> str:
+    """Digest a set of co-ops by slug and file contents."""
+    return digest_of(f"{coop.slug}={coop.source.digest}" for coop in coops)
+
+
+def page_fingerprint(page: Page, version: str, everything: str) -> str:
+    """Return the fingerprint of one page (``everything`` digests all co-ops)."""
+    shown = everything if page.depends is None else coops_digest(page.depends)
+    return digest_of([version, page.url, page.template, shown])
+
+
+def read_manifest(folder: Path | None) -> dict[str, str]:
+    """Return the previous build's fingerprints, or nothing."""
+    if folder is None:
+        return {}
+    try:
+        return json.loads((folder / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_next_manifest(folder: Path, fingerprints: dict[str, str]) -> None:
+    """Write this build's fingerprints; ``build.py`` adopts them once the site is swapped in."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / NEXT_MANIFEST).write_text(json.dumps(fingerprints, sort_keys=True), "utf-8")
+
+
+class LinkSafeWriter(Writer):
+    """Pelican's writer, which never writes through a hard link into the previous site."""
+
+    def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
+        if filename not in self._written_files and os.path.lexists(filename):
+            os.unlink(filename)
+        return super()._open_w(filename, encoding, override=override)
+
+
+def remove_stale_files(output: Path, keep: set[str], keep_prefixes: tuple[str, ...]) -> int:
+    """Delete files the previous site had and this one does not; return how many."""
+    removed = 0
+    for path in sorted(output.rglob("*"), reverse=True):
+        relative = path.relative_to(output).as_posix()
+        if path.is_dir():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif relative not in keep and not relative.startswith(keep_prefixes):
+            path.unlink()
+            removed += 1
+    return removed
