@@ -94,14 +94,28 @@ def test_good_markdown_keeps_its_structure() -> None:
 
 
 @pytest.mark.parametrize(
-    ("markdown", "tag"),
-    [("# Title", "h3"), ("## Title", "h4"), ("### Title", "h5"), ("#### Title", "h6"),
-     ("###### Title", "h6"), ("Title\n=====", "h3")],
+    ("markdown", "tags"),
+    [
+        ("# Title", ["h3"]),
+        ("## Title", ["h3"]),
+        ("#### Title", ["h3"]),
+        ("Title\n=====", ["h3"]),
+        ("## Title\n\n### Sub\n\n## Title", ["h3", "h4", "h3"]),
+        ("# Title\n\n###### Deep", ["h3", "h6"]),
+    ],
 )
-def test_headings_are_shifted_under_the_page_headings(markdown: str, tag: str) -> None:
+def test_headings_start_under_the_page_headings_without_skipping(
+    markdown: str, tags: list[str]
+) -> None:
     soup = assert_inert(render_markdown(markdown))
     headings = soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
-    assert [(h.name, h.get_text()) for h in headings] == [(tag, "Title")]
+    assert [h.name for h in headings] == tags
+
+
+def test_relative_and_protocol_relative_links_stay_plain_text() -> None:
+    soup = assert_inert(render_markdown("[a](/admin) [b](//evil.example.org/x) [c](page.html)"))
+    assert soup.find("a") is None
+    assert "a" in soup.get_text()
 
 
 def test_sanitiser_alone_strips_what_markdown_would_never_make() -> None:

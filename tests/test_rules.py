@@ -1161,7 +1161,7 @@ def test_valid_rich_file_loads_into_the_models(workdir: Path) -> None:
     assert html.find_all(["script", "img", "h1"]) == []
     assert [a["href"] for a in html.find_all("a")] == ["https://rich.example.coop/"]
     opening_html = BeautifulSoup(new.description_html, "html.parser")
-    assert opening_html.h4.get_text() == "The work"
+    assert opening_html.h3.get_text() == "The work"
     assert opening_html.find("iframe") is None
     assert old.description_html == ""
 

@@ -72,7 +72,7 @@ def test_closed_openings_and_dissolved_coops_are_in_the_archive_only(fixture_sit
     archive = parse(fixture_site / "archive/index.html")
     closed_links = {a["href"] for a in archive.select("#closed ~ ul a")}
     openings = parse(fixture_site / "openings/index.html")
-    open_links = {a["href"] for a in openings.select("main .card h3 a")}
+    open_links = {a["href"] for a in openings.select("main .card .card-title a")}
     assert open_links, "the fixture has open openings"
     closed_openings = {link for link in closed_links if "/openings/" in link}
     assert closed_openings, "the fixture has a closed opening"

@@ -23,6 +23,7 @@ Explanation = tuple[str, str]
 _EMAIL = re.compile(
     r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
+_NEVER_IN_URLS = frozenset('"<>\\^`{|}')  # RFC 3986 allows none of them unencoded
 _HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$|^xn--")
 
 
@@ -31,6 +32,13 @@ def check_http_url(value: str) -> Explanation | None:
     stripped = value.strip()
     if stripped != value or any(ch.isspace() for ch in value):
         return f"{value!r} contains spaces", "remove the spaces from the address"
+    bad = sorted({ch for ch in value if ch in _NEVER_IN_URLS or ord(ch) < 32})
+    if bad:
+        shown = " ".join(repr(ch) for ch in bad)
+        encoded = " ".join(f"%{ord(ch):02X}" for ch in bad)
+        return f"{value!r} contains {shown}, which web addresses never contain", (
+            f"percent-encode it ({encoded}), as your browser's address bar does"
+        )
     lowered = value.lower()
     if lowered.startswith(("javascript:", "data:", "vbscript:", "file:")):
         return f"{value!r} is not a web address", "give an https:// address"

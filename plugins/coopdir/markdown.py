@@ -21,9 +21,17 @@ ALLOWED_TAGS = frozenset({
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
-HEADING_SHIFT = 2  # a description's "# Heading" sits under the page's h1 and section h2
+TOP_HEADING = 3  # a description sits under the page's h1 and a section's h2
 
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def _absolute_link(url: str) -> bool:
+    """Accept only absolute http(s) and mailto links; anything else stays plain text."""
+    return urlsplit(url.strip()).scheme.lower() in URL_SCHEMES
+
+
+_parser.validateLink = _absolute_link  # type: ignore[method-assign]
 
 
 def _image_as_link(self, tokens, idx, options, env) -> str:  # noqa: ANN001 - markdown-it's API
@@ -41,9 +49,13 @@ _parser.add_render_rule("image", _image_as_link)
 def render_markdown(text: str) -> str:
     """Return sanitised HTML for a Markdown text from a co-op file."""
     tokens = _parser.parse(text)
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + HEADING_SHIFT, 6)}"
+    headings = [token for token in tokens if token.type in ("heading_open", "heading_close")]
+    if headings:
+        # The description's own top level, whatever it is (# or ##), becomes h3, and levels
+        # below keep their distance, so the page's outline never skips a level.
+        shift = TOP_HEADING - min(int(token.tag[1]) for token in headings)
+        for token in headings:
+            token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
     return sanitise_html(_parser.renderer.render(tokens, _parser.options, {}))
 
 

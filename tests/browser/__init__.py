@@ -1,0 +1,1 @@
+"""The browser suite (a package, so its conftest.py does not shadow tests/conftest.py)."""
