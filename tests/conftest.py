@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sitecheck import ROOT, make_html
 
 from coopdir.load import LoadSettings, check_paths
 from coopdir.model import Coop
@@ -45,3 +47,35 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def build_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
+    """Return ``build_site(coops_folder) -> output folder``, building each folder once a session.
+
+    It runs ``make html`` the way people build, on the fixed day, so every test that reads a
+    built site (files, links, golden copy, browser) shares one build of each fixture.
+    """
+    built: dict[Path, Path | str] = {}
+
+    def build(coops: Path) -> Path:
+        coops = Path(coops).resolve()
+        if coops not in built:
+            output = tmp_path_factory.mktemp(f"site-{coops.name}") / "output"
+            result = make_html(coops, output)
+            built[coops] = output if result.returncode == 0 else (
+                f"`make html COOPS={coops}` failed ({result.returncode}):\n"
+                f"{result.stdout}{result.stderr}"
+            )
+        outcome = built[coops]
+        if isinstance(outcome, str):
+            pytest.fail(outcome, pytrace=False)
+        return outcome
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def directory_site(build_site: Callable[[Path], Path]) -> Path:
+    """The built site of tests/fixtures/directory/: every page type, made-up co-ops."""
+    return build_site(ROOT / "tests" / "fixtures" / "directory")

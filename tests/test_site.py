@@ -18,14 +18,6 @@ GOLDEN = ROOT / "tests/golden"
 
 
 @pytest.fixture(scope="module")
-def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    output = tmp_path_factory.mktemp("fixture") / "site"
-    result = make_html(FIXTURE, output)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return output
-
-
-@pytest.fixture(scope="module")
 def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("real") / "site"
     result = make_html(ROOT / "coops", output, SOURCE_DATE_EPOCH=str(int(time.time())))
@@ -41,7 +33,7 @@ def test_every_real_coop_file_has_its_page(real_site: Path) -> None:
         assert parse(page).h1.get_text(strip=True) == name
 
 
-@pytest.mark.parametrize("which", ["fixture_site", "real_site"])
+@pytest.mark.parametrize("which", ["directory_site", "real_site"])
 def test_no_broken_internal_link(which: str, request: pytest.FixtureRequest) -> None:
     site: Path = request.getfixturevalue(which)
     broken = [
@@ -52,39 +44,39 @@ def test_no_broken_internal_link(which: str, request: pytest.FixtureRequest) -> 
     assert broken == []
 
 
-def test_every_page_is_in_the_sitemap(fixture_site: Path) -> None:
-    sitemap = BeautifulSoup((fixture_site / "sitemap.xml").read_text("utf-8"), "xml")
+def test_every_page_is_in_the_sitemap(directory_site: Path) -> None:
+    sitemap = BeautifulSoup((directory_site / "sitemap.xml").read_text("utf-8"), "xml")
     listed = {
         loc.get_text().removeprefix("http://localhost:8000") for loc in sitemap.find_all("loc")
     }
     pages = {
-        "/" + str(p.relative_to(fixture_site).parent).replace(".", "").strip("/") + "/"
-        for p in html_files(fixture_site)
+        "/" + str(p.relative_to(directory_site).parent).replace(".", "").strip("/") + "/"
+        for p in html_files(directory_site)
         if p.name == "index.html"
     }
     pages = {page.replace("//", "/") for page in pages}
     assert pages == listed
-    robots = (fixture_site / "robots.txt").read_text()
+    robots = (directory_site / "robots.txt").read_text()
     assert "Sitemap: http://localhost:8000/sitemap.xml" in robots
 
 
-def test_closed_openings_and_dissolved_coops_are_in_the_archive_only(fixture_site: Path) -> None:
-    archive = parse(fixture_site / "archive/index.html")
+def test_closed_openings_and_dissolved_coops_are_in_the_archive_only(directory_site: Path) -> None:
+    archive = parse(directory_site / "archive/index.html")
     closed_links = {a["href"] for a in archive.select("#closed ~ ul a")}
-    openings = parse(fixture_site / "openings/index.html")
+    openings = parse(directory_site / "openings/index.html")
     open_links = {a["href"] for a in openings.select("main .card .card-title a")}
     assert open_links, "the fixture has open openings"
     closed_openings = {link for link in closed_links if "/openings/" in link}
     assert closed_openings, "the fixture has a closed opening"
     assert not closed_openings & open_links
-    directory = parse(fixture_site / "coops/index.html")
+    directory = parse(directory_site / "coops/index.html")
     listed = {a["href"] for a in directory.select("table.coops tbody td:first-child a")}
     dissolved = {a["href"] for a in archive.select("#dissolved ~ ul a")}
     assert dissolved, "the fixture has a dissolved co-op"
     assert not dissolved & listed
 
 
-def test_lineage_is_shown_both_ways(fixture_site: Path) -> None:
+def test_lineage_is_shown_both_ways(directory_site: Path) -> None:
     children = {}
     for path in FIXTURE.glob("*.yaml"):
         data = yaml.safe_load(path.read_text("utf-8"))
@@ -92,19 +84,21 @@ def test_lineage_is_shown_both_ways(fixture_site: Path) -> None:
             children.setdefault(parent, []).append(path.stem)
     assert children, "the fixture has a spin-off"
     for parent, kids in children.items():
-        parent_page = parse(fixture_site / f"coops/{parent}/index.html")
+        parent_page = parse(directory_site / f"coops/{parent}/index.html")
         links = {a["href"] for a in parent_page.select("#lineage ~ ul a")}
         assert {f"/coops/{kid}/" for kid in kids} <= links
         for kid in kids:
-            kid_page = parse(fixture_site / f"coops/{kid}/index.html")
+            kid_page = parse(directory_site / f"coops/{kid}/index.html")
             assert f"/coops/{parent}/" in {a["href"] for a in kid_page.select("#lineage ~ ul a")}
 
 
-def test_two_builds_are_byte_identical(fixture_site: Path, tmp_path: Path) -> None:
+def test_two_builds_are_byte_identical(directory_site: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
     assert make_html(FIXTURE, again).returncode == 0
     first = {
-        p.relative_to(fixture_site): p.read_bytes() for p in fixture_site.rglob("*") if p.is_file()
+        p.relative_to(directory_site): p.read_bytes()
+        for p in directory_site.rglob("*")
+        if p.is_file()
     }
     second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
     assert first.keys() == second.keys()
@@ -150,13 +144,13 @@ def test_pelican_failure_after_validation_also_keeps_the_previous_site(tmp_path:
     assert sorted(p.relative_to(output) for p in output.rglob("*")) == before
 
 
-def test_site_matches_the_golden_copy(fixture_site: Path) -> None:
+def test_site_matches_the_golden_copy(directory_site: Path) -> None:
     """Regenerate with `make golden` after an intended change, and review the diff."""
-    built = {p.relative_to(fixture_site) for p in fixture_site.rglob("*") if p.is_file()}
+    built = {p.relative_to(directory_site) for p in directory_site.rglob("*") if p.is_file()}
     golden = {p.relative_to(GOLDEN) for p in GOLDEN.rglob("*") if p.is_file()}
     assert built == golden, "files differ from tests/golden/; run `make golden` and review"
     for name in sorted(built):
-        new, old = fixture_site / name, GOLDEN / name
+        new, old = directory_site / name, GOLDEN / name
         if name.suffix == ".html":
             diff = list(
                 difflib.unified_diff(

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import base64
 import functools
-import os
 import shutil
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -65,42 +63,6 @@ def require(path: Path, what: str) -> None:
 
 
 # --- building and serving the fixture sites ---------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def build_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
-    """Return ``build_site(coops_folder) -> output folder``, building each folder once.
-
-    It runs ``make html`` the way people build (see tests/test_build.py), on the fixed day.
-    """
-    built: dict[Path, Path | str] = {}
-
-    def build(coops: Path) -> Path:
-        coops = Path(coops).resolve()
-        if coops not in built:
-            output = tmp_path_factory.mktemp(f"site-{coops.name}") / "output"
-            result = subprocess.run(
-                ["make", "--no-print-directory", "html", f"COOPS={coops}", f"OUTPUTDIR={output}"],
-                cwd=ROOT, capture_output=True, text=True,
-                env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
-            )
-            if result.returncode == 0:
-                built[coops] = output
-            else:
-                built[coops] = (f"`make html COOPS={coops}` failed ({result.returncode}):\n"
-                                f"{result.stdout}{result.stderr}")
-        outcome = built[coops]
-        if isinstance(outcome, str):
-            pytest.fail(outcome, pytrace=False)
-        return outcome
-
-    return build
-
-
-@pytest.fixture(scope="session")
-def directory_site(build_site: Callable[[Path], Path]) -> Path:
-    """The built site of tests/fixtures/directory/: every page type, made-up co-ops."""
-    return build_site(FIXTURES / "directory")
 
 
 @pytest.fixture(scope="session")
