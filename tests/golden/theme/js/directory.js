@@ -33,6 +33,7 @@
   selects.forEach(function (select) { select.value = params.get(select.name) || ""; });
   form.hidden = false;
   form.addEventListener("input", apply);
+  form.addEventListener("change", apply);
   form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
   apply();
 
