@@ -37,8 +37,11 @@ def test_filters_narrow_the_table_and_announce_the_count(
     Select(browser.driver.find_element(By.ID, "filter-countries")).select_by_value("CA")
     shown = visible_names(browser)
     assert shown and set(shown) < set(everyone)
-    assert all("Canada" in row.text for row in browser.driver.find_elements(
-        By.CSS_SELECTOR, "table.coops tbody tr") if row.is_displayed())
+    assert all(
+        "Canada" in row.text
+        for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.coops tbody tr")
+        if row.is_displayed()
+    )
 
 
 def test_search_box_on_every_page_leads_to_the_filtered_directory(
@@ -53,13 +56,17 @@ def test_search_box_on_every_page_leads_to_the_filtered_directory(
     assert visible_names(browser) == ["Коопе́ратив Север"]
 
 
-def test_sorting_by_a_column_reorders_rows_and_says_so(browser: Browser, directory_url: str) -> None:
+def test_sorting_by_a_column_reorders_rows_and_says_so(
+    browser: Browser, directory_url: str
+) -> None:
     browser.visit(directory_url + "/coops/")
     header = browser.driver.find_element(By.CSS_SELECTOR, "table.coops thead th:nth-child(2)")
     header.find_element(By.TAG_NAME, "button").click()
     assert header.get_attribute("aria-sort") == "ascending"
-    places = [row.find_elements(By.TAG_NAME, "td")[1].text for row in
-              browser.driver.find_elements(By.CSS_SELECTOR, "table.coops tbody tr")]
+    places = [
+        row.find_elements(By.TAG_NAME, "td")[1].text
+        for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.coops tbody tr")
+    ]
     assert places == sorted(places, key=str.casefold)
     header.find_element(By.TAG_NAME, "button").click()
     assert header.get_attribute("aria-sort") == "descending"
