@@ -1014,6 +1014,7 @@ openings:
       <iframe src="https://evil.example/"></iframe>Python, mostly.
     posted: 2026-10-01
     closes: 2026-12-15
+    updated: 2026-10-20
     apply: mailto:jobs@rich.example.coop
     remote: hybrid
     location:

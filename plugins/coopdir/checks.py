@@ -42,6 +42,13 @@ def _problem(
 def closes_not_before_posted(item: CheckedFile, today: dt.date) -> Iterator[Problem]:
     """Reject an opening that closes before it was posted."""
     for index, opening in enumerate(item.doc.data.get("openings", ())):
+        if "updated" in opening and opening["updated"] < opening["posted"]:
+            yield _problem(
+                item.doc,
+                ("openings", index, "updated"),
+                f"updated on {opening['updated']}, before it was posted on {opening['posted']}",
+                "check both dates",
+            )
         if "closes" in opening and opening["closes"] < opening["posted"]:
             yield _problem(
                 item.doc,

@@ -21,7 +21,6 @@ from typing import Any
 from pelican.writers import Writer
 
 from .model import Coop
-from .pages import Page
 from .parsecache import code_version
 
 MANIFEST = "manifest.json"
@@ -59,10 +58,17 @@ def coops_digest(coops: Iterable[Coop]) -> str:
     return digest_of(f"{coop.slug}={coop.source.digest}" for coop in coops)
 
 
-def page_fingerprint(page: Page, version: str, everything: str) -> str:
-    """Return the fingerprint of one page (``everything`` digests all co-ops)."""
-    shown = everything if page.depends is None else coops_digest(page.depends)
-    return digest_of([version, page.url, page.template, shown])
+def depends_digest(depends: Iterable[Coop] | None, everything: str) -> str:
+    """Digest what an output shows: some co-ops, or (None) all of them."""
+    return everything if depends is None else coops_digest(depends)
+
+
+def write_new_file(path: Path, data: bytes) -> None:
+    """Write a file as a new file: never through a hard link shared with the previous site."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(path):
+        path.unlink()
+    path.write_bytes(data)
 
 
 def read_manifest(folder: Path | None) -> dict[str, str]:

@@ -168,6 +168,12 @@ class Opening:
     technologies: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     example: bool = False
+    updated: dt.date | None = None
+
+    @property
+    def last_changed(self) -> dt.date:
+        """Return the day the opening last changed: ``updated`` if given, else ``posted``."""
+        return self.updated or self.posted
 
     @property
     def key(self) -> str:
@@ -366,6 +372,7 @@ def build_opening(
         technologies=canonical("technologies", data.get("technologies")),
         languages=_tuple(data.get("languages")),
         example=bool(data.get("example", False)),
+        updated=_date(data.get("updated")),
     )
 
 

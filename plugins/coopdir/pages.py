@@ -12,6 +12,7 @@ from typing import Any
 
 from . import urls
 from .facets import FACETS, Slice, slice_directory
+from .feeds import FeedLink, links_for
 from .model import Coop, Directory, Opening
 
 NEWEST = 10
@@ -27,6 +28,8 @@ class Page:
     context: dict[str, Any] = field(default_factory=dict)
     depends: tuple[Coop, ...] | None = None
     """The co-ops whose files this page shows; None means it depends on every co-op."""
+    feeds: tuple[FeedLink, ...] = ()
+    """The feeds that follow what this page shows (linked in its head and body)."""
 
     @property
     def save_as(self) -> str:
@@ -76,13 +79,24 @@ def coop_view(directory: Directory, coop: Coop, repository_url: str, folder: str
     )
 
 
-def plan_pages(directory: Directory, *, repository_url: str, folder: str = "coops") -> list[Page]:
+def plan_pages(
+    directory: Directory,
+    *,
+    repository_url: str,
+    folder: str = "coops",
+    slices: dict[str, list[Slice]] | None = None,
+) -> list[Page]:
     """Return every page of the site, in a stable order."""
-    return list(_plan(directory, repository_url, folder))
+    slices = slices if slices is not None else slice_directory(directory)
+    return list(_plan(directory, repository_url, folder, slices))
 
 
-def _plan(directory: Directory, repository_url: str, folder: str) -> Iterator[Page]:
-    slices = slice_directory(directory)
+OPENING_FEEDS = links_for(urls.OPENINGS, "Openings in tech worker co-ops")
+
+
+def _plan(
+    directory: Directory, repository_url: str, folder: str, slices: dict[str, list[Slice]]
+) -> Iterator[Page]:
     listed = directory.listed_coops()
     open_openings = directory.open_openings()
     yield Page(
@@ -98,6 +112,7 @@ def _plan(directory: Directory, repository_url: str, folder: str) -> Iterator[Pa
             "newest_openings": open_openings[:NEWEST],
             "newest_coops": directory.newest_coops(NEWEST),
         },
+        feeds=OPENING_FEEDS,
     )
     yield Page(
         urls.DIRECTORY,
@@ -107,8 +122,12 @@ def _plan(directory: Directory, repository_url: str, folder: str) -> Iterator[Pa
             "coops": listed,
             "filters": {key: slices[key] for key in ("countries", "remote", "services", "hiring")},
         },
+        feeds=links_for(urls.DIRECTORY, "New tech worker co-ops"),
     )
-    yield Page(urls.OPENINGS, "openings", "Open openings", {"openings": open_openings})
+    yield Page(
+        urls.OPENINGS, "openings", "Open openings", {"openings": open_openings},
+        feeds=OPENING_FEEDS,
+    )
     yield Page(
         urls.ARCHIVE,
         "archive",
@@ -129,6 +148,7 @@ def _plan(directory: Directory, repository_url: str, folder: str) -> Iterator[Pa
             coop.name,
             {"view": view, "coop": coop},
             depends=(coop, *relatives),
+            feeds=links_for(urls.coop_url(coop), f"Openings at {coop.name}"),
         )
         for opening in coop.openings:
             yield Page(
@@ -164,4 +184,5 @@ def _slice_page(one: Slice, directory: Directory) -> Page:
     return Page(
         one.url, "facet", f"{one.facet.title}: {one.label}", {"slice": one, "facet": one.facet},
         depends=tuple(shown[slug] for slug in sorted(shown)),
+        feeds=links_for(one.url, f"Openings: {one.facet.title}: {one.label}"),
     )

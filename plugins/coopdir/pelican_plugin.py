@@ -15,14 +15,17 @@ from pelican import signals
 from pelican.generators import Generator
 
 from . import clock, labels, urls
+from .facets import slice_directory
+from .feeds import FORMATS, FeedWriter, plan_feeds
 from .incremental import (
     LinkSafeWriter,
     coops_digest,
+    depends_digest,
     digest_of,
-    page_fingerprint,
     read_manifest,
     remove_stale_files,
     site_version,
+    write_new_file,
     write_next_manifest,
 )
 from .load import LoadSettings, load_directory
@@ -75,6 +78,7 @@ TEMPLATE_FILTERS = {
     "region_label": labels.REGION.__getitem__,
     "sector_label": lambda slug: labels.term_label("sectors", slug),
     "employment_label": labels.EMPLOYMENT_TYPE.__getitem__,
+    "service_label": lambda slug: labels.term_label("services", slug),
 }
 
 
@@ -114,13 +118,25 @@ class DirectoryGenerator(Generator):
                 cache.hits,
                 len(self.directory.coops),
             )
+        slices = slice_directory(self.directory)
         self.pages = plan_pages(
             self.directory,
             repository_url=self.coopdir.repository_url,
             folder=Path(self.coopdir.coops_path).name,
+            slices=slices,
         )
+        self.feeds = plan_feeds(self.directory, slices, limit=self.coopdir.feed_limit)
         self.env.globals.update(TEMPLATE_GLOBALS)
         self.env.filters.update(TEMPLATE_FILTERS)
+        opening_entry = self.env.get_template("feed_opening.html")
+        coop_entry = self.env.get_template("feed_coop.html")
+        self.feed_writer = FeedWriter(
+            self.directory,
+            self.coopdir.site_url,
+            self.settings["SITENAME"],
+            lambda o: opening_entry.render(opening=o, coop=self.directory.by_slug[o.coop_slug]),
+            lambda c: coop_entry.render(coop=c),
+        )
         self.context["directory"] = self.directory
         # Links to slices only where the slice has a page (a closed opening may name a
         # technology no open opening or listed co-op has).
@@ -128,7 +144,7 @@ class DirectoryGenerator(Generator):
         self.context["coopdir"] = self.coopdir
 
     def generate_output(self, writer: Any) -> None:
-        """Render every page whose inputs changed, then the sitemap and robots.txt."""
+        """Write what changed since the last build: pages, feeds; then the site-wide files."""
         output = Path(self.output_path)
         previous = read_manifest(self.coopdir.cache_dir) if self.coopdir.incremental else {}
         version = site_version(
@@ -139,11 +155,17 @@ class DirectoryGenerator(Generator):
         )
         everything = coops_digest(self.directory.coops)
         fingerprints: dict[str, str] = {}
+
+        def unchanged(key: str, depends: Any, files: list[str]) -> bool:
+            fingerprint = digest_of([version, key, depends_digest(depends, everything)])
+            fingerprints[key] = fingerprint
+            return previous.get(key) == fingerprint and all(
+                (output / name).is_file() for name in files
+            )
+
         rendered = 0
         for page in self.pages:
-            fingerprint = page_fingerprint(page, version, everything)
-            fingerprints[page.save_as] = fingerprint
-            if previous.get(page.save_as) == fingerprint and (output / page.save_as).is_file():
+            if unchanged(page.save_as, page.depends, [page.save_as]):
                 continue
             writer.write_file(
                 page.save_as,
@@ -153,19 +175,43 @@ class DirectoryGenerator(Generator):
                 **page.context,
             )
             rendered += 1
-        logger.info("coopdir: rendered %d of %d pages", rendered, len(self.pages))
+        feed_files: list[str] = []
+        written_feeds = 0
+        for feed in self.feeds:
+            names = [feed.url(fmt).lstrip("/") for fmt in FORMATS]
+            feed_files += names
+            if unchanged(feed.folder + "feed.*", feed.depends, names):
+                continue
+            for name, data in self.feed_writer.files(feed).items():
+                write_new_file(output / name, data)
+            written_feeds += 1
+        logger.info(
+            "coopdir: rendered %d of %d pages, %d of %d feeds",
+            rendered,
+            len(self.pages),
+            written_feeds,
+            len(self.feeds),
+        )
+        site_files = self._site_files()
+        for name, data in site_files.items():
+            write_new_file(output / name, data)
         if self.coopdir.cache_dir:
             write_next_manifest(self.coopdir.cache_dir, fingerprints)
-        pages = [page.url for page in self.pages if page.template != "404"]
-        pages += [f"/{p.url}" for p in self.context.get("pages", ())]
-        (output / "sitemap.xml").write_bytes(sitemap_xml(self.coopdir.site_url, pages))
-        (output / "robots.txt").write_text(robots_txt(self.coopdir.site_url), "utf-8")
         if self.coopdir.incremental:
-            # The build started from a copy of the previous site: drop pages that are gone.
-            keep = {page.save_as for page in self.pages} | {"sitemap.xml", "robots.txt"}
+            # The build started from a copy of the previous site: drop what is gone.
+            keep = {page.save_as for page in self.pages} | set(feed_files) | set(site_files)
             keep |= {Path(p).relative_to(output).as_posix() for p in writer._written_files}
             static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
             remove_stale_files(output, keep, (static,))
+
+    def _site_files(self) -> dict[str, bytes]:
+        """Return the files about the whole site: sitemap.xml and robots.txt."""
+        pages = [page.url for page in self.pages if page.template != "404"]
+        pages += [f"/{p.url}" for p in self.context.get("pages", ())]
+        return {
+            "sitemap.xml": sitemap_xml(self.coopdir.site_url, pages),
+            "robots.txt": robots_txt(self.coopdir.site_url).encode("utf-8"),
+        }
 
 
 def get_generators(pelican: Any) -> type[Generator]:

@@ -27,6 +27,8 @@ class CoopdirSettings:
     site_url: str = "http://localhost:8000"
     """Where the site is published, for absolute URLs (sitemap, feeds); COOPDIR_SITE_URL sets it."""
 
+    feed_limit: int = 50
+    """The most entries a feed carries (newest first); the bulk data under /api/ has all."""
     cache_dir: Path | None = None
     """Where rebuilds keep what did not change (``coopdir build`` sets it: COOPDIR_CACHE_DIR)."""
     incremental: bool = False
