@@ -13,6 +13,7 @@ from typing import Any
 from . import urls
 from .facets import FACETS, Slice, slice_directory
 from .feeds import FeedLink, links_for
+from .jsonld import job_posting, organization
 from .model import Coop, Directory, Opening
 
 NEWEST = 10
@@ -85,17 +86,22 @@ def plan_pages(
     repository_url: str,
     folder: str = "coops",
     slices: dict[str, list[Slice]] | None = None,
+    site_url: str = "http://localhost:8000",
 ) -> list[Page]:
     """Return every page of the site, in a stable order."""
     slices = slices if slices is not None else slice_directory(directory)
-    return list(_plan(directory, repository_url, folder, slices))
+    return list(_plan(directory, repository_url, folder, slices, site_url))
 
 
 OPENING_FEEDS = links_for(urls.OPENINGS, "Openings in tech worker co-ops")
 
 
 def _plan(
-    directory: Directory, repository_url: str, folder: str, slices: dict[str, list[Slice]]
+    directory: Directory,
+    repository_url: str,
+    folder: str,
+    slices: dict[str, list[Slice]],
+    site_url: str,
 ) -> Iterator[Page]:
     listed = directory.listed_coops()
     open_openings = directory.open_openings()
@@ -125,7 +131,10 @@ def _plan(
         feeds=links_for(urls.DIRECTORY, "New tech worker co-ops"),
     )
     yield Page(
-        urls.OPENINGS, "openings", "Open openings", {"openings": open_openings},
+        urls.OPENINGS,
+        "openings",
+        "Open openings",
+        {"openings": open_openings},
         feeds=OPENING_FEEDS,
     )
     yield Page(
@@ -146,7 +155,7 @@ def _plan(
             urls.coop_url(coop),
             "coop",
             coop.name,
-            {"view": view, "coop": coop},
+            {"view": view, "coop": coop, "jsonld": organization(coop, site_url=site_url)},
             depends=(coop, *relatives),
             feeds=links_for(urls.coop_url(coop), f"Openings at {coop.name}"),
         )
@@ -159,6 +168,10 @@ def _plan(
                     "opening": opening,
                     "coop": coop,
                     "state": directory.opening_state(opening),
+                    # Google asks that a posting's markup go once it can no longer be applied to.
+                    "jsonld": job_posting(opening, coop, site_url=site_url)
+                    if directory.opening_state(opening) == "open"
+                    else None,
                 },
                 depends=(coop,),
             )
@@ -182,7 +195,10 @@ def _slice_page(one: Slice, directory: Directory) -> Page:
     for opening in one.openings:
         shown.setdefault(opening.coop_slug, directory.by_slug[opening.coop_slug])
     return Page(
-        one.url, "facet", f"{one.facet.title}: {one.label}", {"slice": one, "facet": one.facet},
+        one.url,
+        "facet",
+        f"{one.facet.title}: {one.label}",
+        {"slice": one, "facet": one.facet},
         depends=tuple(shown[slug] for slug in sorted(shown)),
         feeds=links_for(one.url, f"Openings: {one.facet.title}: {one.label}"),
     )

@@ -15,6 +15,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from . import clock, labels, urls
+from .export import COOPS_CSV, COOPS_JSON, OPENINGS_JSON, bulk_files, coop_file
 from .facets import slice_directory
 from .feeds import FORMATS, FeedWriter, plan_feeds
 from .incremental import (
@@ -124,6 +125,7 @@ class DirectoryGenerator(Generator):
             repository_url=self.coopdir.repository_url,
             folder=Path(self.coopdir.coops_path).name,
             slices=slices,
+            site_url=self.coopdir.site_url,
         )
         self.feeds = plan_feeds(self.directory, slices, limit=self.coopdir.feed_limit)
         self.env.globals.update(TEMPLATE_GLOBALS)
@@ -192,6 +194,7 @@ class DirectoryGenerator(Generator):
             written_feeds,
             len(self.feeds),
         )
+        api_files = self._write_bulk_data(output, unchanged)
         site_files = self._site_files()
         for name, data in site_files.items():
             write_new_file(output / name, data)
@@ -200,9 +203,24 @@ class DirectoryGenerator(Generator):
         if self.coopdir.incremental:
             # The build started from a copy of the previous site: drop what is gone.
             keep = {page.save_as for page in self.pages} | set(feed_files) | set(site_files)
+            keep |= set(api_files)
             keep |= {Path(p).relative_to(output).as_posix() for p in writer._written_files}
             static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
             remove_stale_files(output, keep, (static,))
+
+    def _write_bulk_data(self, output: Path, unchanged: Any) -> list[str]:
+        """Write /api/ (all co-ops, all openings, CSV, one file per co-op) where it changed."""
+        collections = [COOPS_JSON, OPENINGS_JSON, COOPS_CSV]
+        stale = {name for name in collections if not unchanged(name, None, [name])}
+        for coop in self.directory.coops:
+            name = coop_file(coop.slug)
+            if not unchanged(name, (coop,), [name]):
+                stale.add(name)
+        if stale:
+            for name, data in bulk_files(self.directory, self.coopdir.site_url).items():
+                if name in stale:
+                    write_new_file(output / name, data)
+        return collections + [coop_file(coop.slug) for coop in self.directory.coops]
 
     def _site_files(self) -> dict[str, bytes]:
         """Return the files about the whole site: sitemap.xml and robots.txt."""

@@ -1,0 +1,285 @@
+"""Bulk data: the whole directory as JSON and CSV files, for people who build on it.
+
+Every fact of every co-op and opening, in JSON types: dates as ISO strings, vocabulary terms
+as their canonical slugs, every field present (``null`` or ``[]`` when a file does not say).
+The JSON Schemas in ``schema/api-*.schema.json`` describe the files. The same data and day give
+the same bytes: keys are sorted, and nothing records when the build ran.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any
+
+from . import urls
+from .model import (
+    Contact,
+    Coop,
+    Directory,
+    Hiring,
+    Lineage,
+    Membership,
+    Opening,
+    Pay,
+    Place,
+    Provenance,
+    Reach,
+    Registration,
+    TimezoneSpan,
+)
+
+GENERATED_FROM = "coops/*.yaml"
+
+COOPS_JSON = "api/coops.json"
+OPENINGS_JSON = "api/openings.json"
+COOPS_CSV = "api/coops.csv"
+
+CSV_COLUMNS = (
+    "slug",
+    "name",
+    "website",
+    "url",
+    "countries",
+    "cities",
+    "remote",
+    "type",
+    "status",
+    "services",
+    "technologies",
+    "hiring",
+    "founded",
+    "members",
+    "workers",
+    "open_openings",
+)
+"""The columns of ``api/coops.csv``; lists are joined with ``;``."""
+
+
+def coop_file(slug: str) -> str:
+    """Return the output path of one co-op's JSON file."""
+    return f"api/coops/{slug}.json"
+
+
+def coop_record(coop: Coop, directory: Directory, site_url: str) -> dict[str, Any]:
+    """Return every fact of a co-op, with its page URL and its openings, in JSON types."""
+    openings = sorted(coop.openings, key=lambda o: (o.posted, o.id), reverse=True)
+    return {
+        "slug": coop.slug,
+        "url": _absolute(site_url, urls.coop_url(coop)),
+        "name": coop.name,
+        "website": coop.website,
+        "summary": coop.summary,
+        "description": coop.description,
+        "description_html": coop.description_html or None,
+        "logo": coop.logo,
+        "founded": coop.founded,
+        "status": coop.status,
+        "status_since": _date(coop.status_since),
+        "type": coop.type,
+        "legal_form": coop.legal_form,
+        "registration": _registration(coop.registration),
+        "networks": [{"network": n.network, "evidence": n.evidence} for n in coop.networks],
+        "services": list(coop.services),
+        "technologies": list(coop.technologies),
+        "sectors": list(coop.sectors),
+        "locations": [_place(place) for place in coop.locations],
+        "remote": coop.remote,
+        "hires_from": _reach(coop.hires_from),
+        "languages": list(coop.languages),
+        "timezones": _span(coop.timezones),
+        "members": coop.members,
+        "workers": coop.workers,
+        "governance": coop.governance,
+        "pay_model": coop.pay_model,
+        "pay_ratio": coop.pay_ratio,
+        "membership": _membership(coop.membership),
+        "hiring": _hiring(coop.hiring),
+        "contact": _contact(coop.contact),
+        "lineage": _lineage(coop.lineage),
+        "provenance": _provenance(coop.provenance),
+        "openings": [opening_record(o, directory, site_url) for o in openings],
+    }
+
+
+def opening_record(opening: Opening, directory: Directory, site_url: str) -> dict[str, Any]:
+    """Return every fact of an opening, with its co-op, page URL and state, in JSON types."""
+    return {
+        "coop": opening.coop_slug,
+        "id": opening.id,
+        "url": _absolute(site_url, urls.opening_url(opening)),
+        "state": directory.opening_state(opening),
+        "title": opening.title,
+        "kind": opening.kind,
+        "employment_type": list(opening.employment_type),
+        "description": opening.description,
+        "description_html": opening.description_html or None,
+        "posted": opening.posted.isoformat(),
+        "updated": _date(opening.updated),
+        "last_changed": opening.last_changed.isoformat(),
+        "closes": opening.closes.isoformat(),
+        "closes_given": opening.closes_given,
+        "apply": opening.apply,
+        "remote": opening.remote,
+        "location": _place(opening.location) if opening.location else None,
+        "applicants_from": _reach(opening.applicants_from),
+        "timezones": _span(opening.timezones),
+        "overlap_hours": opening.overlap_hours,
+        "hours_per_week": opening.hours_per_week,
+        "pay": _pay(opening.pay),
+        "technologies": list(opening.technologies),
+        "languages": list(opening.languages),
+        "example": opening.example,
+    }
+
+
+def bulk_files(directory: Directory, site_url: str) -> dict[str, bytes]:
+    """Return the bulk data files (output-relative path → bytes), the same for the same data."""
+    coops = [coop_record(coop, directory, site_url) for coop in directory.coops]
+    coops.sort(key=lambda record: record["slug"])
+    openings = [opening_record(o, directory, site_url) for o in directory.openings()]
+    files = {
+        COOPS_JSON: _json(
+            {"generated_from": GENERATED_FROM, "count": len(coops), "coops": coops}
+        ),
+        OPENINGS_JSON: _json(
+            {"generated_from": GENERATED_FROM, "count": len(openings), "openings": openings}
+        ),
+        COOPS_CSV: _csv(directory, site_url),
+    }
+    for record in coops:
+        files[coop_file(record["slug"])] = _json(record)
+    return files
+
+
+# --- parts -------------------------------------------------------------------------------------
+
+
+def _json(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _csv(directory: Directory, site_url: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for coop in sorted(directory.coops, key=lambda c: c.slug):
+        open_count = sum(1 for o in coop.openings if directory.opening_state(o) == "open")
+        writer.writerow([
+            coop.slug,
+            coop.name,
+            coop.website,
+            _absolute(site_url, urls.coop_url(coop)),
+            ";".join(dict.fromkeys(place.country for place in coop.locations)),
+            ";".join(dict.fromkeys(place.city for place in coop.locations if place.city)),
+            coop.remote or "",
+            coop.type or "",
+            coop.status,
+            ";".join(coop.services),
+            ";".join(coop.technologies),
+            coop.hiring.status if coop.hiring else "",
+            _cell(coop.founded),
+            _cell(coop.members),
+            _cell(coop.workers),
+            open_count,
+        ])
+    return out.getvalue().encode("utf-8")
+
+
+def _cell(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _absolute(site_url: str, path: str) -> str:
+    return site_url.rstrip("/") + path
+
+
+def _date(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _place(place: Place) -> dict[str, Any]:
+    return {"country": place.country, "region": place.region, "city": place.city}
+
+
+def _reach(reach: Reach | None) -> dict[str, Any] | None:
+    if reach is None:
+        return None
+    return {
+        "worldwide": reach.worldwide,
+        "countries": list(reach.countries),
+        "regions": list(reach.regions),
+    }
+
+
+def _span(span: TimezoneSpan | None) -> dict[str, Any] | None:
+    return {"earliest": span.earliest, "latest": span.latest} if span else None
+
+
+def _pay(pay: Pay | None) -> dict[str, Any] | None:
+    if pay is None:
+        return None
+    return {
+        "min": pay.min,
+        "max": pay.max,
+        "currency": pay.currency,
+        "period": pay.period,
+        "policy": pay.policy,
+    }
+
+
+def _registration(registration: Registration | None) -> dict[str, Any] | None:
+    if registration is None:
+        return None
+    return {
+        "registry": registration.registry,
+        "number": registration.number,
+        "url": registration.url,
+    }
+
+
+def _membership(membership: Membership | None) -> dict[str, Any] | None:
+    if membership is None:
+        return None
+    buy_in = membership.buy_in
+    return {
+        "candidacy_months": membership.candidacy_months,
+        "buy_in": {"amount": buy_in.amount, "currency": buy_in.currency, "terms": buy_in.terms}
+        if buy_in
+        else None,
+        "decided_by": membership.decided_by,
+        "notes": membership.notes,
+    }
+
+
+def _hiring(hiring: Hiring | None) -> dict[str, Any] | None:
+    return {"status": hiring.status, "confirmed": hiring.confirmed.isoformat()} if hiring else None
+
+
+def _contact(contact: Contact | None) -> dict[str, Any] | None:
+    if contact is None:
+        return None
+    return {
+        "email": contact.email,
+        "fediverse": contact.fediverse,
+        "links": [{"kind": link.kind, "url": link.url} for link in contact.links],
+    }
+
+
+def _lineage(lineage: Lineage | None) -> dict[str, Any] | None:
+    if lineage is None:
+        return None
+    return {"spun_off_from": list(lineage.spun_off_from), "merged_into": lineage.merged_into}
+
+
+def _provenance(provenance: Provenance | None) -> dict[str, Any] | None:
+    if provenance is None:
+        return None
+    return {
+        "added_by": provenance.added_by,
+        "added": _date(provenance.added),
+        "source": provenance.source,
+        "last_verified": _date(provenance.last_verified),
+    }
