@@ -7,7 +7,9 @@ before anything is written. The second phase only renders the plan.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,8 @@ class DirectoryGenerator(Generator):
 
     def generate_context(self) -> None:
         """Load and check every co-op file and plan every page; stop at any problem."""
+        self.timings: dict[str, float] = {}
+        started = time.perf_counter()
         self.coopdir = CoopdirSettings.from_pelican(self.settings)
         today = clock.today()
         cache = None
@@ -120,6 +124,8 @@ class DirectoryGenerator(Generator):
                 len(self.directory.coops),
             )
         slices = slice_directory(self.directory)
+        self.timings["load"] = time.perf_counter() - started
+        started = time.perf_counter()
         self.pages = plan_pages(
             self.directory,
             repository_url=self.coopdir.repository_url,
@@ -128,6 +134,7 @@ class DirectoryGenerator(Generator):
             site_url=self.coopdir.site_url,
         )
         self.feeds = plan_feeds(self.directory, slices, limit=self.coopdir.feed_limit)
+        self.timings["plan"] = time.perf_counter() - started
         self.env.globals.update(TEMPLATE_GLOBALS)
         self.env.filters.update(TEMPLATE_FILTERS)
         opening_entry = self.env.get_template("feed_opening.html")
@@ -165,6 +172,7 @@ class DirectoryGenerator(Generator):
                 (output / name).is_file() for name in files
             )
 
+        started = time.perf_counter()
         rendered = 0
         for page in self.pages:
             if unchanged(page.save_as, page.depends, [page.save_as]):
@@ -177,6 +185,8 @@ class DirectoryGenerator(Generator):
                 **page.context,
             )
             rendered += 1
+        self.timings["pages"] = time.perf_counter() - started
+        started = time.perf_counter()
         feed_files: list[str] = []
         written_feeds = 0
         for feed in self.feeds:
@@ -194,12 +204,18 @@ class DirectoryGenerator(Generator):
             written_feeds,
             len(self.feeds),
         )
+        self.timings["feeds"] = time.perf_counter() - started
+        started = time.perf_counter()
         api_files = self._write_bulk_data(output, unchanged)
+        self.timings["bulk_data"] = time.perf_counter() - started
         site_files = self._site_files()
         for name, data in site_files.items():
             write_new_file(output / name, data)
         if self.coopdir.cache_dir:
             write_next_manifest(self.coopdir.cache_dir, fingerprints)
+            # For bench/build.py: where the plugin's time went, per phase, in seconds.
+            self.timings.update(pages_rendered=rendered, feeds_written=written_feeds)
+            (self.coopdir.cache_dir / "timings.json").write_text(json.dumps(self.timings), "utf-8")
         if self.coopdir.incremental:
             # The build started from a copy of the previous site: drop what is gone.
             keep = {page.save_as for page in self.pages} | set(feed_files) | set(site_files)
