@@ -85,10 +85,14 @@ def plan_feeds(directory: Directory, slices: dict[str, list[Slice]], *, limit: i
             "New tech worker co-ops",
             "Co-ops newly listed in the directory.",
             urls.DIRECTORY,
-            coops=tuple(directory.newest_coops(limit)),
+            # Only co-ops whose files say when they were listed: an entry's date must come
+            # from its own file, or it would move whenever other files change.
+            coops=tuple(
+                c for c in directory.newest_coops(limit) if c.provenance and c.provenance.added
+            ),
         ),
     ]
-    for coop in directory.coops:
+    for coop in directory.listed_coops():
         mine = tuple(o for o in coop.openings if directory.opening_state(o) == "open")
         mine = tuple(sorted(mine, key=lambda o: (o.posted, o.key), reverse=True)[:limit])
         feeds.append(
@@ -131,18 +135,9 @@ def _feed_updated(feed: Feed, fallback: dt.date) -> dt.date:
 
 def data_day(directory: Directory) -> dt.date:
     """Return the latest date the data mentions, for feeds with no entry (never the clock)."""
-    days = [o.last_changed for o in directory.openings()]
+    days = [o.last_changed for o in directory.open_openings()]
     days += [c.provenance.added for c in directory.coops if c.provenance and c.provenance.added]
     return max(days, default=dt.date(2026, 1, 1))
-
-
-def _where(opening: Opening, coop: Coop) -> str:
-    remote = labels.OPENING_REMOTE.get(opening.remote or "", "")
-    place = opening.location or (coop.locations[0] if coop.locations else None)
-    where = (
-        ", ".join(filter(None, [place.city, labels.country_name(place.country)])) if place else ""
-    )
-    return ", ".join(filter(None, [remote, where]))
 
 
 def job_facts(opening: Opening, coop: Coop) -> list[tuple[str, object]]:
@@ -154,7 +149,7 @@ def job_facts(opening: Opening, coop: Coop) -> list[tuple[str, object]]:
         ("kind", opening.kind),
         ("employmentType", " ".join(opening.employment_type)),
         ("remote", opening.remote),
-        ("location", _where(opening, coop)),
+        ("location", labels.opening_where(opening, coop)),
         ("payMin", pay.min if pay else None),
         ("payMax", pay.max if pay else None),
         ("payCurrency", pay.currency if pay else None),
@@ -237,8 +232,9 @@ class FeedWriter:
         entry.guid(page, permalink=True)
         entry.title(f"{opening.title} · {coop.name}")
         entry.link(href=page, rel="alternate", type="text/html")
-        entry.content(self.opening_html(opening), type="html")
+        # description() first: feedgen's description() overwrites Atom content, dropping its type.
         entry.description(self.opening_html(opening))
+        entry.content(self.opening_html(opening), type="html")
         entry.published(_moment(opening.posted))
         entry.updated(_moment(opening.last_changed))
         entry.author({"name": coop.name})
@@ -261,8 +257,8 @@ class FeedWriter:
         entry.guid(page, permalink=True)
         entry.title(coop.name)
         entry.link(href=page, rel="alternate", type="text/html")
-        entry.content(self.coop_html(coop), type="html")
         entry.description(self.coop_html(coop))
+        entry.content(self.coop_html(coop), type="html")
         entry.published(day)
         entry.updated(day)
         entry.author({"name": coop.name})

@@ -7,6 +7,7 @@ feed and a facet title say the same thing.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import langcodes
 import pycountry
@@ -70,7 +71,11 @@ PAY_MODEL = {
     "other": "Other",
 }
 PAY_PERIOD = {
-    "hour": "an hour", "day": "a day", "week": "a week", "month": "a month", "year": "a year"
+    "hour": "an hour",
+    "day": "a day",
+    "week": "a week",
+    "month": "a month",
+    "year": "a year",
 }
 REGION = {
     "africa": "Africa",
@@ -114,3 +119,29 @@ def term_label(vocabulary_name: str, slug: str) -> str:
     """Return the label of a vocabulary term (``javascript`` → JavaScript)."""
     terms = vocabulary(vocabulary_name)
     return terms.terms[slug].label if slug in terms.terms else slug
+
+
+def place_text(place: Any) -> str:
+    """Write a place as people read it: ``Montréal, Québec, Canada``."""
+    return ", ".join(filter(None, [place.city, place.region, country_name(place.country)]))
+
+
+def places_text(places: Any) -> str:
+    """Write several places: ``Lyon, France; Montréal, Canada`` (or "Not stated")."""
+    return "; ".join(place_text(place) for place in places) or "Not stated"
+
+
+def opening_where(opening: Any, coop: Any) -> str:
+    """Say where an opening's work happens, the same way on its page, in lists and in feeds.
+
+    Remote work says only that; hybrid and on-site work name the opening's place, or else all
+    of the co-op's places.
+    """
+    mode = OPENING_REMOTE.get(opening.remote or "", "")
+    if opening.remote == "remote":
+        return mode
+    if opening.location:
+        where = place_text(opening.location)
+    else:
+        where = places_text(coop.locations) if coop.locations else ""
+    return ", ".join(filter(None, [mode, where])) or "Not stated"

@@ -157,7 +157,9 @@ def _plan(
             coop.name,
             {"view": view, "coop": coop, "jsonld": organization(coop, site_url=site_url)},
             depends=(coop, *relatives),
-            feeds=links_for(urls.coop_url(coop), f"Openings at {coop.name}"),
+            feeds=()
+            if coop.status == "dissolved"
+            else links_for(urls.coop_url(coop), f"Openings at {coop.name}"),
         )
         for opening in coop.openings:
             yield Page(

@@ -18,7 +18,7 @@ from pelican.generators import Generator
 
 from . import clock, labels, urls
 from .export import COOPS_CSV, COOPS_JSON, OPENINGS_JSON, bulk_files, coop_file
-from .facets import slice_directory
+from .facets import FACETS, slice_directory
 from .feeds import FORMATS, FeedWriter, plan_feeds
 from .incremental import (
     LinkSafeWriter,
@@ -148,8 +148,11 @@ class DirectoryGenerator(Generator):
         )
         self.context["directory"] = self.directory
         # Links to slices only where the slice has a page (a closed opening may name a
-        # technology no open opening or listed co-op has).
-        self.env.globals["slice_urls"] = frozenset(page.url for page in self.pages)
+        # technology no open opening or listed co-op has). Only slice URLs: every page's
+        # fingerprint includes this set, and a new opening must not re-render the whole site.
+        self.env.globals["slice_urls"] = frozenset(
+            one.url for facet_slices in slices.values() for one in facet_slices
+        ) | {facet.url for facet in FACETS}
         self.context["coopdir"] = self.coopdir
 
     def generate_output(self, writer: Any) -> None:
@@ -192,7 +195,9 @@ class DirectoryGenerator(Generator):
         for feed in self.feeds:
             names = [feed.url(fmt).lstrip("/") for fmt in FORMATS]
             feed_files += names
-            if unchanged(feed.folder + "feed.*", feed.depends, names):
+            # An empty feed is dated by the whole directory's newest date: part of its key.
+            key = f"{feed.folder}feed.*@{self.feed_writer.fallback_day.isoformat()}"
+            if unchanged(key, feed.depends, names):
                 continue
             for name, data in self.feed_writer.files(feed).items():
                 write_new_file(output / name, data)
