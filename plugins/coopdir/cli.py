@@ -251,8 +251,7 @@ def import_csv_command(
         sys.exit(1)
 
 
-@main.command()
-@click.option(
+coops_option = click.option(
     "--coops",
     "coops_dir",
     type=click.Path(path_type=Path),
@@ -260,13 +259,18 @@ def import_csv_command(
     show_default=True,
     help="The folder of co-op files to build.",
 )
-@click.option(
+output_option = click.option(
     "--output",
     type=click.Path(path_type=Path),
     default=Path("output"),
     show_default=True,
     help="Where the site goes; replaced only if the build succeeds.",
 )
+
+
+@main.command()
+@coops_option
+@output_option
 @click.option("--full", is_flag=True, help="Render every page, not only what changed.")
 def build(coops_dir: Path, output: Path, full: bool) -> None:
     """Build the site with Pelican, all or nothing: a failed build keeps the previous site.
@@ -283,16 +287,8 @@ def build(coops_dir: Path, output: Path, full: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "--coops",
-    "coops_dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_COOPS,
-    show_default=True,
-)
-@click.option(
-    "--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True
-)
+@coops_option
+@output_option
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option(
     "--watch", is_flag=True, help="Rebuild when co-op files, content, theme or code change."
