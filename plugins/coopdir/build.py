@@ -48,6 +48,11 @@ def copy_by_hard_links(site: Path, staging: Path) -> None:
 
     Theme assets are left out: Pelican copies those itself, by writing into existing files.
     """
+    cp = shutil.which("cp")
+    if cp:  # GNU cp links 100,000 files several times faster than a Python loop
+        subprocess.run([cp, "-al", "--", str(site), str(staging)], check=True)
+        shutil.rmtree(staging / "theme", ignore_errors=True)
+        return
 
     def link(source: str, destination: str) -> None:
         os.link(source, destination)
@@ -61,13 +66,41 @@ def copy_by_hard_links(site: Path, staging: Path) -> None:
 
 
 def replace_folder(new: Path, old: Path) -> None:
-    """Put ``new`` where ``old`` is, with two renames (the old folder is removed after)."""
-    retired = old.with_name(f".{old.name}.previous")
-    shutil.rmtree(retired, ignore_errors=True)
+    """Put ``new`` where ``old`` is, with two renames; remove the old site without waiting.
+
+    Deleting 100,000 files takes seconds and nobody needs to wait for it: the retired site is
+    renamed out of the way and removed by a detached ``rm`` (or here, if there is none).
+    """
+    retired = old.with_name(f".{old.name}.previous.{os.getpid()}")
     if old.exists():
         os.rename(old, retired)
     os.rename(new, old)
-    shutil.rmtree(retired, ignore_errors=True)
+    if retired.exists():
+        remove_later(retired)
+    for leftover in old.parent.glob(f".{old.name}.previous.*"):  # from an interrupted build
+        if leftover != retired and not _being_removed(leftover):
+            remove_later(leftover)
+
+
+def remove_later(folder: Path) -> None:
+    """Remove a folder in a detached process (it outlives this one), or now without ``rm``."""
+    rm = shutil.which("rm")
+    if rm is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    marked = folder.with_name(folder.name + ".removing")
+    os.rename(folder, marked)
+    subprocess.Popen(  # noqa: S603 - fixed program, our own path
+        [rm, "-rf", "--", str(marked)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _being_removed(folder: Path) -> bool:
+    return folder.name.endswith(".removing")
 
 
 def build_site(

@@ -132,12 +132,14 @@ def slice_directory(directory: Directory) -> dict[str, list[Slice]]:
     for facet in FACETS:
         coops: dict[str, list[Coop]] = {}
         openings: dict[str, list[Opening]] = {}
+        hiring_coops: set[tuple[str, str]] = set()  # (kind, slug): a set, not a list scan
         for opening in open_openings:
             coop = directory.by_slug[opening.coop_slug]
             for value in dict.fromkeys(facet.opening_values(opening, coop)):
                 openings.setdefault(value, []).append(opening)
-                if facet.key == "kinds" and coop not in coops.setdefault(value, []):
-                    coops[value].append(coop)
+                if facet.key == "kinds" and (value, coop.slug) not in hiring_coops:
+                    hiring_coops.add((value, coop.slug))
+                    coops.setdefault(value, []).append(coop)
         for coop in listed:
             for value in dict.fromkeys(facet.coop_values(coop)):
                 coops.setdefault(value, []).append(coop)

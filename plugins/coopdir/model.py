@@ -263,20 +263,27 @@ class Directory:
             return "closed"
         return "upcoming" if opening.posted > self.today else "open"
 
+    @cached_property
+    def _open_openings(self) -> tuple[Opening, ...]:
+        return tuple(o for o in self._openings if self.opening_state(o) == "open")
+
     def open_openings(self) -> list[Opening]:
         """Return the openings people can apply to today, newest first."""
-        return [o for o in self._openings if self.opening_state(o) == "open"]
+        return list(self._open_openings)
 
     def closed_openings(self) -> list[Opening]:
         """Return the openings that have closed, most recently closed first."""
         closed = [o for o in self._openings if self.opening_state(o) == "closed"]
         return sorted(closed, key=lambda o: (o.closes, o.key), reverse=True)
 
+    @cached_property
+    def _listed_coops(self) -> tuple[Coop, ...]:
+        listed = (coop for coop in self.coops if coop.status != "dissolved")
+        return tuple(sorted(listed, key=sort_key_for_name))
+
     def listed_coops(self) -> list[Coop]:
         """Return the co-ops the directory lists (all but dissolved ones), by name."""
-        return sorted(
-            (coop for coop in self.coops if coop.status != "dissolved"), key=sort_key_for_name
-        )
+        return list(self._listed_coops)
 
     def dissolved_coops(self) -> list[Coop]:
         """Return the dissolved co-ops (shown in the archive), by name."""
@@ -296,13 +303,26 @@ class Directory:
         )
         return dated[:count]
 
+    @cached_property
+    def _lineage_index(self) -> tuple[dict[str, list[Coop]], dict[str, list[Coop]]]:
+        """Index lineage backwards once: (parent slug → spin-offs, slug → co-ops merged in)."""
+        spin_offs: dict[str, list[Coop]] = {}
+        merged: dict[str, list[Coop]] = {}
+        for coop in self.coops:
+            if coop.lineage:
+                for parent in coop.lineage.spun_off_from:
+                    spin_offs.setdefault(parent, []).append(coop)
+                if coop.lineage.merged_into:
+                    merged.setdefault(coop.lineage.merged_into, []).append(coop)
+        return spin_offs, merged
+
     def spin_offs(self, coop: Coop) -> list[Coop]:
         """Return the co-ops that say they split from this one."""
-        return [c for c in self.coops if c.lineage and coop.slug in c.lineage.spun_off_from]
+        return list(self._lineage_index[0].get(coop.slug, ()))
 
     def merged_from(self, coop: Coop) -> list[Coop]:
         """Return the co-ops that say they merged into this one."""
-        return [c for c in self.coops if c.lineage and c.lineage.merged_into == coop.slug]
+        return list(self._lineage_index[1].get(coop.slug, ()))
 
 
 def sort_key_for_name(coop: Coop) -> tuple[str, str]:

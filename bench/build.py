@@ -1,0 +1,509 @@
+"""Benchmark the site build against plain Pelican building one article per co-op.
+
+For each size N (default 1,000 and 10,000), generates N co-ops with 5 openings each and, from
+the same data, N Markdown articles (title, date, category = country, tags = technologies,
+summary; body = the description and one ``###`` section per opening). Each build runs in a
+fresh process under ``/usr/bin/time``, into a fresh output folder from a fresh working folder:
+
+* coopdir: ``coopdir build --coops FOLDER --output OUT`` (atomic; Pelican runs as its child),
+  with ``SOURCE_DATE_EPOCH=1793491200`` (1 November 2026) so the build is deterministic;
+* pelican: ``pelican CONTENT -s SETTINGS -o OUT`` with the same Pelican, its default theme
+  (notmyidea) and quickstart-like settings (pagination 10, no feeds, a fixed SITEURL).
+
+Prints, per size, the median wall time of R runs (default 3 up to 1,000 co-ops, 1 above), the
+pages written (HTML files), pages per second, peak RSS (of the largest process in the build's
+tree: for ours that is Pelican, while ``coopdir build`` waits), and milliseconds per co-op or
+article with the ratio ours / plain. Then, after a full build of ours, rebuilds (a) with no
+change, (b) after rewriting one co-op's ``summary:``, (c) after renaming one opening; checks
+that the changed pages show the change; and compares the rebuilt output with a from-scratch
+build of the same files, byte for byte. Where the plugin writes ``timings.json`` into its cache
+folder, each build of ours also shows where its time went (load, plan, pages, feeds, ...). The
+figures are only comparable on a quiet machine and fixed code: the load average is printed, and
+a warning when the plugin, theme or content changed while the benchmark ran.
+
+Targets: ours builds a co-op with its openings at least as fast as plain Pelican builds one
+article (ratio <= 1); after a one-file change, a rebuild at N = 10,000 takes at most 10% of a
+full build.
+
+    .venv/bin/python bench/build.py [--sizes 1000,10000] [--runs R] [--skip-baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+PROJECT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent  # .venv/bin: the same coopdir and pelican as the project
+EPOCH = "1793491200"  # 2026-11-01
+OPENINGS = 5
+RUNS_SMALL, SMALL = 3, 1_000  # default runs up to SMALL co-ops; 1 above
+TIME_TARGET = 1.0  # ours per co-op / plain per article
+REBUILD_TARGET = 0.10  # one-file rebuild / full build
+REBUILD_SIZE = 10_000
+WATCHED = ("plugins", "theme", "content", "pelican.conf.py")  # the build's code and inputs
+
+PELICAN_SETTINGS = """\
+# Plain Pelican, as pelican-quickstart writes it, for the baseline of bench/build.py.
+AUTHOR = "coopdir bench"
+SITENAME = "Plain Pelican baseline"
+SITEURL = ""
+
+PATH = "content"
+
+TIMEZONE = "UTC"
+
+DEFAULT_LANG = "en"
+
+# Feed generation is usually not desired when developing
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+# Blogroll
+LINKS = (
+    ("Pelican", "https://getpelican.com/"),
+    ("Python.org", "https://www.python.org/"),
+    ("Jinja2", "https://palletsprojects.com/p/jinja/"),
+)
+
+# Social widget
+SOCIAL = (
+    ("You can add links in your config file", "#"),
+    ("Another social link", "#"),
+)
+
+DEFAULT_PAGINATION = 10
+
+DELETE_OUTPUT_DIRECTORY = True
+"""
+
+# Peak RSS without /usr/bin/time: a fresh wrapper whose only child is the build.
+RUSAGE_WRAPPER = r"""
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:], check=False).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+@dataclass
+class Run:
+    """One measured build: wall seconds, peak RSS in MB, its output folder, its phases."""
+
+    seconds: float
+    peak_mb: float
+    output: Path
+    phases: dict[str, float] | None = None
+
+
+def run_measured(command: list[str], *, cwd: Path, output: Path) -> Run:
+    """Run a build in a fresh process; return its wall time and the peak RSS of its tree."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    cwd.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("r", suffix=".rss", dir=cwd) as report:
+        if Path("/usr/bin/time").exists():
+            wrapped = ["/usr/bin/time", "-f", "%M", "-o", report.name, *command]
+        else:
+            wrapped = [sys.executable, "-c", RUSAGE_WRAPPER, *command]
+        start = time.perf_counter()
+        result = subprocess.run(
+            wrapped, cwd=cwd, env=env, capture_output=True, text=True, check=False
+        )
+        seconds = time.perf_counter() - start
+        if result.returncode != 0:
+            sys.exit(
+                f"build failed ({result.returncode}): {' '.join(command)}\n"
+                f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+            )
+        text = report.read() if wrapped[0] == "/usr/bin/time" else result.stderr
+    peak_kb = int(text.strip().splitlines()[-1])
+    return Run(seconds, peak_kb / 1024, output)
+
+
+def build_ours(coops: Path, output: Path, cwd: Path) -> Run:
+    """Build the directory with ``coopdir build``; keep the phase timings the plugin writes."""
+    command = [str(BIN / "coopdir"), "build", "--coops", str(coops), "--output", str(output)]
+    timings = output.with_name(f".{output.name}.cache") / "timings.json"
+    timings.unlink(missing_ok=True)
+    run = run_measured(command, cwd=cwd, output=output)
+    if timings.is_file():
+        run.phases = json.loads(timings.read_text("utf-8"))
+    return run
+
+
+def phases_line(run: Run) -> str:
+    """Describe where a build of ours spent its time, by the plugin's own timings."""
+    if not run.phases:
+        return "no phase timings (the plugin wrote no timings.json)"
+    counts = {"pages": "pages_rendered", "feeds": "feeds_written"}
+    parts, timed = [], 0.0
+    for name, value in run.phases.items():
+        if name in counts.values():
+            continue
+        timed += value
+        count = run.phases.get(counts.get(name, ""))
+        parts.append(f"{name} {value:.2f}" + (f" ({count:,} written)" if count is not None else ""))
+    parts.append(f"rest {run.seconds - timed:.2f} (start-up, Pelican, staging, swap)")
+    return ", ".join(parts)
+
+
+def build_plain(content: Path, settings: Path, output: Path, cwd: Path) -> Run:
+    """Build the Markdown articles with plain Pelican."""
+    command = [str(BIN / "pelican"), str(content), "-s", str(settings), "-o", str(output)]
+    return run_measured(command, cwd=cwd, output=output)
+
+
+def article(data: dict) -> str:
+    """Return the Markdown article for one co-op: metadata, description, one section an opening."""
+    posted = max(str(opening["posted"]) for opening in data["openings"])
+    lines = [
+        f"Title: {data['name']}",
+        f"Date: {posted}",
+        f"Category: {data['locations'][0]['country']}",
+        f"Tags: {', '.join(data['technologies'])}",
+        f"Summary: {data['summary']}",
+        "",
+        data["description"],
+    ]
+    for opening in data["openings"]:
+        lines += ["", f"### {opening['title']}", "", opening["description"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_articles(coops: list[Path], content: Path) -> None:
+    """Write one article per co-op file, from the same data the build reads."""
+    content.mkdir(parents=True)
+    for path in coops:
+        data = yaml.load(path.read_text("utf-8"), Loader=yaml.CSafeLoader)
+        (content / f"{path.stem}.md").write_text(article(data), "utf-8")
+
+
+def html_pages(output: Path) -> int:
+    """Count the HTML files of a built site."""
+    return sum(1 for _ in output.rglob("*.html"))
+
+
+def digests(output: Path) -> dict[str, str]:
+    """Return every file of a built site by relative path, with a digest of its bytes."""
+    return {
+        path.relative_to(output).as_posix(): hashlib.blake2b(path.read_bytes()).hexdigest()
+        for path in output.rglob("*")
+        if path.is_file()
+    }
+
+
+def differences(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
+    """Return the files only in ``old``, only in ``new``, and in both with other bytes."""
+    missing = sorted(old.keys() - new.keys())
+    extra = sorted(new.keys() - old.keys())
+    changed = sorted(name for name in old.keys() & new.keys() if old[name] != new[name])
+    return missing, extra, changed
+
+
+def describe(old: dict[str, str], new: dict[str, str], limit: int = 8) -> list[str]:
+    """Describe how two sites differ, a few paths of each kind."""
+    lines = []
+    for label, names in zip(
+        ("only in the from-scratch build", "only in the rebuilt output", "different bytes"),
+        differences(old, new),
+        strict=True,
+    ):
+        if names:
+            shown = ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
+            lines.append(f"    {len(names)} {label}: {shown}")
+    return lines
+
+
+def replace_field(text: str, pattern: str, replacement: str) -> str:
+    """Replace the first line matching ``pattern`` and its continuation lines with one line."""
+    match = re.search(pattern, text, flags=re.MULTILINE)
+    if not match:
+        raise ValueError(f"no line matches {pattern!r}")
+    indent = len(match.group(0)) - len(match.group(0).lstrip(" "))
+    end = text.index("\n", match.start()) + 1
+    lines = text[end:].split("\n")
+    skipped = 0
+    for line in lines:  # a wrapped value continues on lines indented deeper than its key
+        if line.startswith(" " * (indent + 1)) and not line.lstrip().startswith("- "):
+            skipped += len(line) + 1
+        else:
+            break
+    return text[: match.start()] + replacement + "\n" + text[end + skipped :]
+
+
+def change_summary(path: Path, summary: str) -> None:
+    """Rewrite the ``summary:`` line of a co-op file."""
+    text = path.read_text("utf-8")
+    path.write_text(replace_field(text, r"^summary: .*$", f"summary: {summary}"), "utf-8")
+
+
+def change_opening_title(path: Path, title: str) -> str:
+    """Rename the first opening of a co-op file; return the opening's id."""
+    text = path.read_text("utf-8")
+    opening_id = re.search(r"^- id: (\S+)$", text, flags=re.MULTILINE).group(1)
+    path.write_text(replace_field(text, r"^  title: .*$", f"  title: {title}"), "utf-8")
+    return opening_id
+
+
+def median(runs: list[Run]) -> float:
+    """Return the median wall time of some runs."""
+    return statistics.median(run.seconds for run in runs)
+
+
+def print_builds(size: int, results: dict[str, list[Run]], pages: dict[str, int]) -> float | None:
+    """Print the table of full builds at one size; return ours / plain per co-op, if measured."""
+    header = ("tool", "median s", "runs (s)", "pages", "pages/s", "peak MB", "ms/co-op", "x plain")
+    print(
+        f"{header[0]:<10}{header[1]:>10}{header[2]:>22}{header[3]:>9}{header[4]:>9}"
+        f"{header[5]:>9}{header[6]:>10}{header[7]:>9}"
+    )
+    plain = median(results["pelican"]) / size if results.get("pelican") else None
+    ratio = None
+    for tool, runs in results.items():
+        if not runs:
+            continue
+        seconds = median(runs)
+        each = "/".join(f"{run.seconds:.2f}" for run in runs)
+        peak = statistics.median(run.peak_mb for run in runs)
+        per = seconds / size
+        versus = f"{per / plain:.2f}" if plain else "-"
+        if tool == "coopdir" and plain:
+            ratio = per / plain
+        print(
+            f"{tool:<10}{seconds:>10.2f}{each:>22}{pages[tool]:>9,}{pages[tool] / seconds:>9.0f}"
+            f"{peak:>9.0f}{per * 1000:>10.2f}{versus:>9}"
+        )
+    return ratio
+
+
+def incremental(size: int, coops: Path, base: Run, work: Path, rounds: int, full: float) -> dict:
+    """Rebuild after no change, one summary and one opening title; check and print each."""
+    steps = {"(a) no change": [], "(b) one co-op's summary": [], "(c) one opening's title": []}
+    changed_files: dict[str, list[int]] = {step: [] for step in steps}
+    peaks: dict[str, list[float]] = {step: [] for step in steps}
+    failures: list[str] = []
+    output = base.output
+    before = digests(output)
+    for round_number in range(rounds):
+        for step in steps:
+            if step.startswith("(b)"):
+                slug = f"example-coop-{size // 2 + round_number:05d}"
+                text = f"Summary changed by the build benchmark, round {round_number + 1}"
+                change_summary(coops / f"{slug}.yaml", text)
+                page = output / "coops" / slug / "index.html"
+            elif step.startswith("(c)"):
+                slug = f"example-coop-{size // 3 + round_number:05d}"
+                text = f"Renamed opening, round {round_number + 1}"
+                opening_id = change_opening_title(coops / f"{slug}.yaml", text)
+                page = output / "coops" / slug / "openings" / opening_id / "index.html"
+            run = build_ours(coops, output, work)
+            steps[step].append(run)
+            peaks[step].append(run.peak_mb)
+            after = digests(output)
+            changed_files[step].append(sum(len(names) for names in differences(before, after)))
+            if step.startswith("(a)") and after != before:
+                failures.append(f"{step}, round {round_number + 1}: the output changed")
+                failures.extend(describe(before, after))
+            if not step.startswith("(a)") and text not in page.read_text("utf-8"):
+                failures.append(f"{step}, round {round_number + 1}: {page} lacks {text!r}")
+            before = after
+    print(f"rebuilds at N = {size:,} after a full build of {full:.2f} s (median of {rounds}):")
+    print(f"{'step':<26}{'median s':>10}{'runs (s)':>22}{'% of full':>11}{'peak MB':>9}"
+          f"{'files changed':>15}")
+    medians = {}
+    for step, runs in steps.items():
+        seconds = median(runs)
+        medians[step] = seconds
+        each = "/".join(f"{run.seconds:.2f}" for run in runs)
+        files = "/".join(str(count) for count in changed_files[step])
+        print(f"{step:<26}{seconds:>10.2f}{each:>22}{seconds / full:>11.1%}"
+              f"{statistics.median(peaks[step]):>9.0f}{files:>15}")
+    for step, runs in steps.items():
+        print(f"{step[:3]} phases (s), last run: {phases_line(runs[-1])}")
+    checks = "all pass" if not failures else "FAILED"
+    print(f"checks (output unchanged after (a); new text on the changed pages): {checks}")
+    for line in failures:
+        print(f"  {line}")
+    return {"medians": medians, "failures": failures}
+
+
+def compare_with_scratch(coops: Path, rebuilt: Path, tmp: Path, state: dict[str, int]) -> list[str]:
+    """Build the final files from scratch and compare with the rebuilt output byte for byte."""
+    scratch = build_ours(coops, tmp / "scratch" / "out", tmp / "scratch" / "work")
+    expected, got = digests(scratch.output), digests(rebuilt)
+    print(f"from-scratch build of the changed files: {scratch.seconds:.2f} s, "
+          f"{len(expected):,} files")
+    if expected == got:
+        print("rebuilt output equals the from-scratch build, byte for byte")
+        return []
+    problems = ["rebuilt output differs from a from-scratch build:", *describe(expected, got)]
+    again = build_ours(coops, tmp / "scratch2" / "out", tmp / "scratch2" / "work")
+    if digests(again.output) == expected and edits_since(state):
+        problems.append("    (two from-scratch builds agree, but the build's code changed since the"
+                        " rebuild: see the note below)")
+    elif digests(again.output) == expected:
+        problems.append("    (two from-scratch builds agree: the rebuild is wrong)")
+    else:
+        problems.append("    (two from-scratch builds differ too: the build is not deterministic)")
+        problems.extend(describe(expected, digests(again.output)))
+    for line in problems:
+        print(line)
+    return problems
+
+
+def inputs_state() -> dict[str, int]:
+    """Return the modification time of every file the build reads from the project."""
+    state = {}
+    for name in WATCHED:
+        for path in [PROJECT / name, *(PROJECT / name).rglob("*")]:
+            if any(part == "__pycache__" or part.endswith(".egg-info") for part in path.parts):
+                continue
+            with contextlib.suppress(FileNotFoundError):  # the project may change meanwhile
+                if path.is_file():
+                    state[str(path.relative_to(PROJECT))] = path.stat().st_mtime_ns
+    return state
+
+
+def edits_since(state: dict[str, int]) -> list[str]:
+    """Return the build's code and input files changed (or added, or removed) since ``state``."""
+    now = inputs_state()
+    return sorted(name for name in state.keys() | now.keys() if state.get(name) != now.get(name))
+
+
+def bench_size(size: int, runs: int, *, baseline: bool, tmp: Path) -> dict:
+    """Generate N co-ops and articles, build both R times, then rebuild ours incrementally."""
+    from generate import write_coops
+
+    state = inputs_state()
+    coops = tmp / "coops"
+    started = time.perf_counter()
+    paths = write_coops(coops, size, openings=OPENINGS)
+    megabytes = sum(path.stat().st_size for path in paths) / 1e6
+    settings = tmp / "pelicanconf.py"
+    if baseline:
+        write_articles(paths, tmp / "content")
+        settings.write_text(PELICAN_SETTINGS, "utf-8")
+    print(f"\nN = {size:,}: generated {size:,} co-ops x {OPENINGS} openings ({megabytes:.1f} MB)"
+          f"{' and as many articles' if baseline else ''} in {time.perf_counter() - started:.1f} s;"
+          f" {runs} run(s) each")
+    results: dict[str, list[Run]] = {"coopdir": [], "pelican": []}
+    pages: dict[str, int] = {}
+    outputs: list[dict[str, str]] = []
+    for number in range(runs):  # interleaved, so drift in machine load hits both alike
+        run = build_ours(coops, tmp / f"ours-{number}" / "out", tmp / f"ours-{number}" / "work")
+        results["coopdir"].append(run)
+        pages["coopdir"] = html_pages(run.output)
+        if runs > 1:
+            outputs.append(digests(run.output))
+        if number:  # keep only the newest build of ours, for the rebuilds
+            shutil.rmtree(tmp / f"ours-{number - 1}")
+        if baseline:
+            plain = build_plain(
+                tmp / "content", settings, tmp / "plain" / "out", tmp / "plain" / "work"
+            )
+            results["pelican"].append(plain)
+            pages["pelican"] = html_pages(plain.output)
+            shutil.rmtree(tmp / "plain")
+    ratio = print_builds(size, results, pages)
+    deterministic = all(output == outputs[0] for output in outputs)
+    if runs > 1:
+        print(f"full builds of ours byte-identical across runs: {'yes' if deterministic else 'NO'}")
+        if not deterministic:
+            for output in outputs[1:]:
+                for line in describe(outputs[0], output):
+                    print(line)
+    print(f"coopdir phases (s), last full build: {phases_line(results['coopdir'][-1])}")
+    full = median(results["coopdir"])
+    rebuilds = incremental(size, coops, results["coopdir"][-1], tmp / f"ours-{runs - 1}" / "work",
+                           runs, full)
+    mismatch = compare_with_scratch(coops, results["coopdir"][-1].output, tmp, state)
+    edited = edits_since(state)
+    if edited:
+        print(f"note: {len(edited)} file(s) of the build's code or inputs changed during the builds"
+              f" at this size ({', '.join(edited[:6])}{', ...' if len(edited) > 6 else ''}): they"
+              " did not all run the same code; differences and slow rebuilds may come from that")
+    return {
+        "ratio": ratio,
+        "full": full,
+        "rebuilds": rebuilds["medians"],
+        "problems": rebuilds["failures"] + mismatch + ([] if deterministic else ["nondeterminism"]),
+    }
+
+
+def verdict(met: bool) -> str:
+    """Say whether a target is met."""
+    return "meets" if met else "misses"
+
+
+def main() -> None:
+    """Benchmark every size, print tables, then one line per target."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000", help="co-op counts, comma-separated")
+    parser.add_argument(
+        "--runs", type=int, help=f"runs per build (default {RUNS_SMALL} up to {SMALL:,}, 1 above)"
+    )
+    parser.add_argument("--skip-baseline", action="store_true", help="build only ours")
+    args = parser.parse_args()
+    sizes = [int(size.replace("_", "")) for size in args.sizes.split(",")]
+
+    version = subprocess.run(
+        [BIN / "pelican", "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    print(f"Pelican {version}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
+          f"SOURCE_DATE_EPOCH={EPOCH} (2026-11-01)")
+    print(f"runs: {args.runs if args.runs else f'{RUNS_SMALL} up to {SMALL:,} co-ops, 1 above'}"
+          f" (median reported); peak MB is the largest process in the build's tree")
+    print(f"load average at start: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    before = inputs_state()
+    summary = {}
+    for size in sizes:
+        runs = args.runs or (RUNS_SMALL if size <= SMALL else 1)
+        with tempfile.TemporaryDirectory(prefix=f"coopdir-bench-{size}-") as tmp:
+            summary[size] = bench_size(size, runs, baseline=not args.skip_baseline, tmp=Path(tmp))
+    edited = edits_since(before)
+
+    print(f"\nload average at end: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    if edited:
+        print(f"warning: {len(edited)} file(s) of the build's code or inputs changed while the "
+              f"benchmark ran ({', '.join(edited[:5])}): the figures mix versions")
+    for size, result in summary.items():
+        if result["ratio"] is not None:
+            print(f"N = {size:,}: ours per co-op (with {OPENINGS} openings) / plain Pelican per "
+                  f"article = {result['ratio']:.2f} ({verdict(result['ratio'] <= TIME_TARGET)} "
+                  f"the <= {TIME_TARGET:g} target)")
+    at = REBUILD_SIZE if REBUILD_SIZE in summary else max(summary)
+    note = "" if at == REBUILD_SIZE else f" (not run at N = {REBUILD_SIZE:,}; shown at N = {at:,})"
+    result = summary[at]
+    for step, seconds in result["rebuilds"].items():
+        if step.startswith("(a)"):
+            continue
+        share = seconds / result["full"]
+        print(f"N = {at:,}: rebuild after {step[4:]} = {seconds:.2f} s = {share:.1%} of a full "
+              f"build ({verdict(share <= REBUILD_TARGET)} the <= {REBUILD_TARGET:.0%} target)"
+              f"{note}")
+    problems = [f"N = {size:,}" for size, result in summary.items() if result["problems"]]
+    print("correctness: " + (f"PROBLEMS at {', '.join(problems)} (see above)" if problems else
+                             "rebuilds show the changes and equal from-scratch builds"))
+
+
+if __name__ == "__main__":
+    main()
