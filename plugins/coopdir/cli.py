@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 
 from . import clock
-from .coopfile import slug_for, write_coop_file
-from .formats import FORMAT_CHECKS, check_country, check_email, check_http_url
-from .load import check_paths
 from .problems import Problem
+
+# The checking modules import jsonschema (most of a second): each command imports what it uses,
+# so `coopdir build` and `coopdir serve` start fast.
 
 DEFAULT_COOPS = Path("coops")
 
@@ -59,6 +59,8 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
 
     Exits 0 when all files are valid and 1 when any is not.
     """
+    from .load import check_paths
+
     targets = list(paths) or [DEFAULT_COOPS]
     coops, problems = check_paths(targets)
     if output_format == "json":
@@ -134,6 +136,8 @@ def new(  # noqa: PLR0913 - one option per field is the point
     no_input: bool,
 ) -> None:
     """Write a new, valid co-op file, asking for what the flags did not give."""
+    from .coopfile import slug_for
+    from .formats import FORMAT_CHECKS, check_country, check_email, check_http_url
 
     def ask(
         value: str | None, prompt: str, check: Check | None = None, required: bool = False
@@ -197,6 +201,9 @@ def new(  # noqa: PLR0913 - one option per field is the point
 
 def _write_checked(coops_dir: Path, slug: str, data: dict[str, object]) -> None:
     """Write the file, check it with the whole folder, and take it back if anything is wrong."""
+    from .coopfile import write_coop_file
+    from .load import check_paths
+
     _, before = check_paths([coops_dir]) if coops_dir.is_dir() else ([], [])
     try:
         path = write_coop_file(coops_dir, slug, data)
@@ -231,6 +238,7 @@ def import_csv_command(
 ) -> None:
     """Write one co-op file per row of a CSV list (name, website, country, city, business_areas)."""
     from .importer import import_csv
+    from .load import check_paths
 
     report = import_csv(
         csv_path,

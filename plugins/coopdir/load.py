@@ -180,6 +180,10 @@ def check_paths(
             coop = _build(item, settings)
             coops.append(coop)
             if cache:
+                # Render the Markdown now, so the cache carries the HTML: a rebuild that writes
+                # the bulk data for every co-op then renders none of it again.
+                for item_with_text in (coop, *coop.openings):
+                    _ = item_with_text.description_html
                 cache.put(path, (coop, slim))
     for directory_check in DIRECTORY_CHECKS:
         problems.extend(directory_check(checked, known_slugs))
