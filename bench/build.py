@@ -433,7 +433,7 @@ def bench_size(size: int, runs: int, *, baseline: bool, tmp: Path) -> dict:
                     print(line)
     print(f"coopdir phases (s), last full build: {phases_line(results['coopdir'][-1])}")
     last = results["coopdir"][-1]
-    if last.phases.get("feeds") is not None:  # issue 4: what feeds cost in a full build
+    if (last.phases or {}).get("feeds") is not None:  # issue 4: what feeds cost in a full build
         print(f"feeds: {last.phases['feeds']:.2f} s of a {last.seconds:.2f} s full build = "
               f"{last.phases['feeds'] / last.seconds:.1%} ({last.phases.get('feeds_written', 0):,}"
               " feeds, 3 files each)")
