@@ -19,15 +19,11 @@ from coopdir import urls
 from coopdir.load import load_directory
 
 FIXTURE = load_directory(ROOT / "tests/fixtures/directory", today=TODAY)
-OPENING_PAGES = {
-    urls.save_as(urls.opening_url(o)): o
-    for o in FIXTURE.openings()
-    if FIXTURE.opening_state(o) == "open"
-}
-NOT_OPEN_PAGES = sorted(
+OPENING_PAGES = {urls.save_as(urls.opening_url(o)): o for o in FIXTURE.openings()}
+CLOSED_PAGES = sorted(
     urls.save_as(urls.opening_url(o))
     for o in FIXTURE.openings()
-    if FIXTURE.opening_state(o) != "open"
+    if FIXTURE.opening_state(o) == "closed"
 )
 COOP_PAGES = {urls.save_as(urls.coop_url(c)): c for c in FIXTURE.coops}
 
@@ -54,16 +50,16 @@ def head_scripts(page: Path) -> list[Any]:
     ]
 
 
-@pytest.mark.parametrize("path", NOT_OPEN_PAGES)
-def test_a_closed_or_upcoming_opening_page_has_no_job_posting(
-    directory_site: Path, path: str
-) -> None:
-    # Google: remove the markup once a posting can no longer be applied to.
-    assert of_type(directory_site / path, "JobPosting") == []
+@pytest.mark.parametrize("path", CLOSED_PAGES)
+def test_a_closed_opening_says_it_expired(directory_site: Path, path: str) -> None:
+    # Google: a validThrough in the past marks an expired posting; no direct-apply claim.
+    (posting,) = of_type(directory_site / path, "JobPosting")
+    assert posting["validThrough"] < TODAY.isoformat()
+    assert "directApply" not in posting
 
 
 @pytest.mark.parametrize("path", sorted(OPENING_PAGES))
-def test_an_open_opening_page_has_one_job_posting(directory_site: Path, path: str) -> None:
+def test_an_opening_page_has_one_job_posting(directory_site: Path, path: str) -> None:
     page = directory_site / path
     opening = OPENING_PAGES[path]
     coop = FIXTURE.by_slug[opening.coop_slug]

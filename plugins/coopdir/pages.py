@@ -170,10 +170,7 @@ def _plan(
                     "opening": opening,
                     "coop": coop,
                     "state": directory.opening_state(opening),
-                    # Google asks that a posting's markup go once it can no longer be applied to.
-                    "jsonld": job_posting(opening, coop, site_url=site_url)
-                    if directory.opening_state(opening) == "open"
-                    else None,
+                    "jsonld": _posting(opening, coop, directory.opening_state(opening), site_url),
                 },
                 depends=(coop,),
             )
@@ -190,6 +187,19 @@ def _plan(
         for one in slices[facet.key]:
             yield _slice_page(one, directory)
     yield Page("/404.html", "404", "Page not found")
+
+
+def _posting(opening: Opening, coop: Coop, state: str, site_url: str) -> dict[str, Any]:
+    """Return the opening's JobPosting; once closed, its validThrough is in the past.
+
+    Google accepts a past ``validThrough`` as the sign that a posting has expired (as it does
+    removing the markup); keeping it lets the page still say what the opening was. A closed
+    opening cannot be applied to, so it makes no ``directApply`` claim.
+    """
+    posting = job_posting(opening, coop, site_url=site_url)
+    if state != "open":
+        posting.pop("directApply", None)
+    return posting
 
 
 def _slice_page(one: Slice, directory: Directory) -> Page:
