@@ -124,16 +124,12 @@ def pay_ratio_needs_model(item: CheckedFile, today: dt.date) -> Iterator[Problem
 
 def reach_is_consistent(item: CheckedFile, today: dt.date) -> Iterator[Problem]:
     """``worldwide: true`` and a list of places contradict each other."""
-    places = [("hires_from",)] + [
-        ("openings", index, "applicants_from")
-        for index in range(len(item.doc.data.get("openings", ())))
+    data = item.doc.data
+    places = [(("hires_from",), data.get("hires_from"))] + [
+        (("openings", index, "applicants_from"), opening.get("applicants_from"))
+        for index, opening in enumerate(data.get("openings", ()))
     ]
-    for where in places:
-        reach = item.doc.data
-        for part in where:
-            reach = reach.get(part) if isinstance(reach, dict) else reach[part]
-            if reach is None:
-                break
+    for where, reach in places:
         if reach and reach.get("worldwide") and (reach.get("countries") or reach.get("regions")):
             yield _problem(
                 item.doc,

@@ -68,7 +68,7 @@ def coop_record(coop: Coop, directory: Directory, site_url: str) -> dict[str, An
     openings = sorted(coop.openings, key=lambda o: (o.posted, o.id), reverse=True)
     return {
         "slug": coop.slug,
-        "url": _absolute(site_url, urls.coop_url(coop)),
+        "url": urls.absolute(site_url, urls.coop_url(coop)),
         "name": coop.name,
         "website": coop.website,
         "summary": coop.summary,
@@ -109,7 +109,7 @@ def opening_record(opening: Opening, directory: Directory, site_url: str) -> dic
     return {
         "coop": opening.coop_slug,
         "id": opening.id,
-        "url": _absolute(site_url, urls.opening_url(opening)),
+        "url": urls.absolute(site_url, urls.opening_url(opening)),
         "state": directory.opening_state(opening),
         "title": opening.title,
         "kind": opening.kind,
@@ -171,7 +171,7 @@ def _csv(directory: Directory, site_url: str) -> bytes:
             coop.slug,
             coop.name,
             coop.website,
-            _absolute(site_url, urls.coop_url(coop)),
+            urls.absolute(site_url, urls.coop_url(coop)),
             ";".join(dict.fromkeys(place.country for place in coop.locations)),
             ";".join(dict.fromkeys(place.city for place in coop.locations if place.city)),
             coop.remote or "",
@@ -190,10 +190,6 @@ def _csv(directory: Directory, site_url: str) -> bytes:
 
 def _cell(value: int | None) -> str:
     return "" if value is None else str(value)
-
-
-def _absolute(site_url: str, path: str) -> str:
-    return site_url.rstrip("/") + path
 
 
 def _date(day: dt.date | None) -> str | None:

@@ -11,6 +11,7 @@ no feed: they leave on their closing day, at the nightly rebuild.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ def plan_feeds(directory: Directory, slices: dict[str, list[Slice]], *, limit: i
             # Only co-ops whose files say when they were listed: an entry's date must come
             # from its own file, or it would move whenever other files change.
             coops=tuple(
-                c for c in directory.newest_coops(limit) if c.provenance and c.provenance.added
+                c for c in directory.newest_coops(limit) if c.added
             ),
         ),
     ]
@@ -129,14 +130,14 @@ def _moment(day: dt.date) -> dt.datetime:
 
 def _feed_updated(feed: Feed, fallback: dt.date) -> dt.date:
     days = [o.last_changed for o in feed.openings]
-    days += [c.provenance.added for c in feed.coops if c.provenance and c.provenance.added]
+    days += [c.added for c in feed.coops if c.added]
     return max(days, default=fallback)
 
 
 def data_day(directory: Directory) -> dt.date:
     """Return the latest date the data mentions, for feeds with no entry (never the clock)."""
     days = [o.last_changed for o in directory.open_openings()]
-    days += [c.provenance.added for c in directory.coops if c.provenance and c.provenance.added]
+    days += [c.added for c in directory.coops if c.added]
     return max(days, default=dt.date(2026, 1, 1))
 
 
@@ -174,15 +175,17 @@ class FeedWriter:
         coop_html: CoopHtml,
     ) -> None:
         self.directory = directory
-        self.site_url = site_url.rstrip("/")
+        self.site_url = site_url
         self.site_name = site_name
-        self.opening_html = opening_html
-        self.coop_html = coop_html
+        # An opening sits in up to a dozen feeds, each needing its HTML twice (RSS/Atom and
+        # JSON Feed): render it once per build.
+        self.opening_html = functools.cache(opening_html)
+        self.coop_html = functools.cache(coop_html)
         self.fallback_day = data_day(directory)
 
     def absolute(self, url: str) -> str:
         """Return an absolute URL for a root-relative one."""
-        return self.site_url + url
+        return urls.absolute(self.site_url, url)
 
     def files(self, feed: Feed) -> dict[str, bytes]:
         """Return the feed's three files: output-relative path → bytes."""
@@ -250,8 +253,7 @@ class FeedWriter:
 
     def _coop_entry(self, generator: FeedGenerator, coop: Coop) -> None:
         page = self.absolute(urls.coop_url(coop))
-        added = coop.provenance.added if coop.provenance and coop.provenance.added else None
-        day = _moment(added or self.fallback_day)
+        day = _moment(coop.added or self.fallback_day)
         entry = generator.add_entry(order="append")
         entry.id(page)
         entry.guid(page, permalink=True)
@@ -299,8 +301,7 @@ class FeedWriter:
             )
         for coop in feed.coops:
             page = self.absolute(urls.coop_url(coop))
-            added = coop.provenance.added if coop.provenance and coop.provenance.added else None
-            day = _moment(added or self.fallback_day).isoformat()
+            day = _moment(coop.added or self.fallback_day).isoformat()
             items.append(
                 {
                     "id": page,

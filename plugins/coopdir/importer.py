@@ -20,7 +20,6 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pycountry
 import yaml
@@ -28,6 +27,7 @@ import yaml
 from . import clock
 from .checks import website_key
 from .coopfile import slug_for, write_coop_file
+from .formats import check_http_url
 from .vocab import Vocabulary, vocabulary
 
 NoteFn = Callable[[str, str, str], None]
@@ -327,10 +327,8 @@ def _note_adder(report: ImportReport, row: _Row) -> NoteFn:
 
 
 def _is_http_url(value: str | None) -> bool:
-    if not value or any(ch.isspace() for ch in value):
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.username
+    """Accept what the validator accepts as a website (so imported files validate)."""
+    return bool(value) and check_http_url(value) is None
 
 
 # --- Building an entry -----------------------------------------------------------------------

@@ -90,6 +90,11 @@ def write_next_manifest(folder: Path, fingerprints: dict[str, str]) -> None:
 class LinkSafeWriter(Writer):
     """Pelican's writer, which never writes through a hard link into the previous site."""
 
+    @property
+    def written_files(self) -> set[str]:
+        """Return the absolute paths Pelican's generators wrote through this writer."""
+        return set(self._written_files)
+
     def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
         if filename not in self._written_files and os.path.lexists(filename):
             os.unlink(filename)

@@ -50,11 +50,6 @@ MONTHS = (
 )
 
 
-def absolute(site_url: str, path: str) -> str:
-    """Return a root-relative site path as an absolute URL on ``site_url``."""
-    return site_url.rstrip("/") + path
-
-
 def job_posting(
     opening: Opening, coop: Coop, *, site_url: str, default_days_note: bool = False
 ) -> dict[str, Any]:
@@ -72,7 +67,7 @@ def job_posting(
         "validThrough": _end_of_day(_valid_through(opening, coop)),
         "hiringOrganization": _hiring_organization(coop, site_url),
         "identifier": {"@type": "PropertyValue", "name": coop.name, "value": opening.id},
-        "url": absolute(site_url, urls.opening_url(opening)),
+        "url": urls.absolute(site_url, urls.opening_url(opening)),
         "directApply": _is_web_address(opening.apply),
     }
     places = _job_places(opening, coop)
@@ -104,7 +99,7 @@ def organization(coop: Coop, *, site_url: str) -> dict[str, Any]:
         "@type": "Organization",
         "name": coop.name,
         "url": coop.website,
-        "mainEntityOfPage": absolute(site_url, urls.coop_url(coop)),
+        "mainEntityOfPage": urls.absolute(site_url, urls.coop_url(coop)),
     }
     same_as = [coop.website]
     if coop.contact:
@@ -178,7 +173,7 @@ def _hiring_organization(coop: Coop, site_url: str) -> dict[str, Any]:
         "@type": "Organization",
         "name": coop.name,
         "sameAs": coop.website,
-        "url": absolute(site_url, urls.coop_url(coop)),
+        "url": urls.absolute(site_url, urls.coop_url(coop)),
     }
     if coop.logo:
         org["logo"] = coop.logo

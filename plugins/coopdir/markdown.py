@@ -65,7 +65,7 @@ def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
     nh3's scheme list only applies to URLs with a scheme: ``//host/``, ``/admin`` and
     ``page.html`` would otherwise survive, and they mean nothing (or something else) on our site.
     """
-    if attribute == "href" and urlsplit(value.strip()).scheme.lower() not in URL_SCHEMES:
+    if attribute == "href" and not _absolute_link(value):
         return None
     return value
 

@@ -233,6 +233,11 @@ class Coop:
         """Return the description as sanitised HTML ('' when there is none)."""
         return render_markdown(self.description) if self.description else ""
 
+    @property
+    def added(self) -> dt.date | None:
+        """Return the day the entry was listed, when its file says so."""
+        return self.provenance.added if self.provenance else None
+
 
 @dataclass(frozen=True)
 class Directory:
@@ -296,7 +301,7 @@ class Directory:
         dated = sorted(
             self.listed_coops(),
             key=lambda c: (
-                c.provenance.added if c.provenance and c.provenance.added else dt.date.min,
+                c.added or dt.date.min,
                 c.slug,
             ),
             reverse=True,

@@ -225,7 +225,7 @@ class DirectoryGenerator(Generator):
             # The build started from a copy of the previous site: drop what is gone.
             keep = {page.save_as for page in self.pages} | set(feed_files) | set(site_files)
             keep |= set(api_files)
-            keep |= {Path(p).relative_to(output).as_posix() for p in writer._written_files}
+            keep |= {Path(p).relative_to(output).as_posix() for p in writer.written_files}
             static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
             remove_stale_files(output, keep, (static,))
 

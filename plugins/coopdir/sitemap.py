@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
+from .urls import absolute
+
 NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
@@ -12,7 +14,7 @@ def sitemap_xml(site_url: str, paths: list[str]) -> bytes:
     root = ElementTree.Element("urlset", xmlns=NAMESPACE)
     for path in sorted(set(paths)):
         ElementTree.SubElement(ElementTree.SubElement(root, "url"), "loc").text = (
-            site_url.rstrip("/") + path
+            absolute(site_url, path)
         )
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

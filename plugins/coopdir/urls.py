@@ -34,6 +34,11 @@ def facet_url(facet: str, value: str) -> str:
     return f"/{facet}/{value.lower()}/"
 
 
+def absolute(site_url: str, url: str) -> str:
+    """Return a root-relative URL as an absolute one on the published site."""
+    return site_url.rstrip("/") + url
+
+
 def save_as(url: str) -> str:
     """Return the output file that serves a URL (``/coops/x/`` → ``coops/x/index.html``)."""
     path = url.lstrip("/")
