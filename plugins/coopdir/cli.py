@@ -19,6 +19,13 @@ from .problems import Problem
 DEFAULT_COOPS = Path("coops")
 
 
+def labels_opening_kinds() -> list[str]:
+    """Return the kinds of opening (for ``--kind``), without importing the checks."""
+    from .labels import OPENING_KIND
+
+    return list(OPENING_KIND)
+
+
 def _github_escape(text: str, *, property_value: bool = False) -> str:
     """Escape text for a GitHub Actions workflow command (their documented encoding)."""
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -308,3 +315,66 @@ def serve(coops_dir: Path, output: Path, port: int, watch: bool) -> None:
     if build_site(coops_dir, output) and not output.exists():
         sys.exit("The build failed and there is no previous site to serve.")
     serve_and_rebuild(coops_dir, output, port, watch=watch)
+
+
+@main.command("search")
+@click.argument("words", nargs=-1)
+@coops_option
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
+              help="The index folder (default: .output.cache/search-index, shared with make html).")
+@click.option("--country", help="Only this country (two-letter code: DE, CA...).")
+@click.option("--remote", is_flag=True, help="Only remote work (fully remote or remote-first co-ops).")
+@click.option("--kind", type=click.Choice(sorted(labels_opening_kinds())),
+              help="Only openings of this kind.")
+@click.option("--technology", help="Only this technology (slug or alias: python, js...).")
+@click.option("--service", help="Only this service (slug: web-development, hosting...).")
+@click.option("--hiring", help="Only co-ops with this hiring status (hiring, taking-members...).")
+@click.option("--type", "doc_type", type=click.Choice(["coop", "opening"]),
+              help="Only co-ops or only openings.")
+@click.option("--limit", type=int, default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
+def search_command(  # noqa: PLR0913 - one option per filter
+    words: tuple[str, ...],
+    coops_dir: Path,
+    index_dir: Path | None,
+    country: str | None,
+    remote: bool,
+    kind: str | None,
+    technology: str | None,
+    service: str | None,
+    hiring: str | None,
+    doc_type: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Search co-ops and open openings: names, technologies, places, descriptions.
+
+    Every word must match (forgiving a typo); results come best first, each saying why it
+    matched. Indexes the co-op files first when needed, so it works before any build.
+    """
+    from .problems import InvalidDirectory
+    from .search.command import DEFAULT_INDEX, format_results, run_search
+    from .vocab import vocabulary
+
+    filters: dict[str, str] = {}
+    if country:
+        filters["countries"] = country
+    if remote:
+        filters["remote-ok"] = "yes"
+    if kind:
+        filters["kinds"] = kind
+    if technology:
+        filters["technologies"] = vocabulary("technologies").resolve(technology) or technology
+    if service:
+        filters["services"] = vocabulary("services").resolve(service) or service
+    if hiring:
+        filters["hiring"] = hiring
+    if doc_type:
+        filters["type"] = doc_type
+    try:
+        results = run_search(coops_dir, index_dir or DEFAULT_INDEX, " ".join(words), filters, limit)
+    except InvalidDirectory as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(f"{len(error.problems)} problem(s) in co-op files: fix them to search.")
+    click.echo(format_results(results, as_json=as_json))

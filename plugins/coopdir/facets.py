@@ -156,3 +156,18 @@ def slice_directory(directory: Directory) -> dict[str, list[Slice]]:
         ]
         result[facet.key] = sorted(slices, key=lambda s: (s.label.casefold(), s.value))
     return result
+
+
+OPENING_FILTERS = ("kinds", "countries", "technologies", "remote")
+"""The facets the openings page filters by in place (its cards carry their values)."""
+SEARCH_FILTERS = ("countries", "technologies", "services", "kinds", "hiring")
+"""The facets the search box narrows by (besides co-op or opening, and remote work)."""
+
+
+def opening_facets(opening: Opening, coop: Coop) -> dict[str, list[str]]:
+    """Return an opening's values for each facet the openings page filters by."""
+    by_key = {facet.key: facet for facet in FACETS}
+    return {
+        key: list(dict.fromkeys(by_key[key].opening_values(opening, coop)))
+        for key in OPENING_FILTERS
+    }

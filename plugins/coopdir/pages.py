@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import urls
-from .facets import FACETS, Slice, slice_directory
+from .facets import FACETS, OPENING_FILTERS, SEARCH_FILTERS, Slice, slice_directory
 from .feeds import FeedLink, links_for
 from .jsonld import job_posting, organization
 from .model import Coop, Directory, Opening
@@ -117,6 +117,7 @@ def _plan(
             },
             "newest_openings": open_openings[:NEWEST],
             "newest_coops": directory.newest_coops(NEWEST),
+            "search_filters": {key: slices[key] for key in SEARCH_FILTERS},
         },
         feeds=OPENING_FEEDS,
     )
@@ -134,8 +135,14 @@ def _plan(
         urls.OPENINGS,
         "openings",
         "Open openings",
-        {"openings": open_openings},
+        {"openings": open_openings, "filters": {key: slices[key] for key in OPENING_FILTERS}},
         feeds=OPENING_FEEDS,
+    )
+    yield Page(
+        urls.SEARCH,
+        "search",
+        "Search",
+        {"search_filters": {key: slices[key] for key in SEARCH_FILTERS}},
     )
     yield Page(
         urls.ARCHIVE,

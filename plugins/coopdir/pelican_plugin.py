@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from pelican.generators import Generator
 
 from . import clock, labels, urls
 from .export import COOPS_CSV, COOPS_JSON, OPENINGS_JSON, bulk_files, coop_file
-from .facets import FACETS, slice_directory
+from .facets import FACETS, opening_facets, slice_directory
 from .feeds import FORMATS, FeedWriter, plan_feeds
 from .incremental import (
     LinkSafeWriter,
@@ -36,6 +37,10 @@ from .model import Directory
 from .pages import Page, plan_pages
 from .parsecache import ParseCache, code_version
 from .problems import InvalidDirectory
+from .search.browserindex import FOLDER as SEARCH_FOLDER
+from .search.browserindex import browser_index
+from .search.documents import search_documents
+from .search.whooshindex import refresh_index
 from .settings import CoopdirSettings
 from .sitemap import robots_txt, sitemap_xml
 
@@ -71,6 +76,7 @@ TEMPLATE_GLOBALS = {
     "country_name": labels.country_name,
     "language_name": labels.language_name,
     "term_label": labels.term_label,
+    "opening_facets": opening_facets,
 }
 
 
@@ -147,6 +153,9 @@ class DirectoryGenerator(Generator):
             lambda c: coop_entry.render(coop=c),
         )
         self.context["directory"] = self.directory
+        self.search_docs = search_documents(self.directory)
+        # Lists carry each entry's search document id, so the browser filters them in place.
+        self.context["search_ids"] = {doc.url: i for i, doc in enumerate(self.search_docs)}
         # Links to slices only where the slice has a page (a closed opening may name a
         # technology no open opening or listed co-op has). Only slice URLs: every page's
         # fingerprint includes this set, and a new opening must not re-render the whole site.
@@ -213,6 +222,9 @@ class DirectoryGenerator(Generator):
         started = time.perf_counter()
         api_files = self._write_bulk_data(output, unchanged)
         self.timings["bulk_data"] = time.perf_counter() - started
+        started = time.perf_counter()
+        self._write_search(output, unchanged)
+        self.timings["search"] = time.perf_counter() - started
         site_files = self._site_files()
         for name, data in site_files.items():
             write_new_file(output / name, data)
@@ -227,7 +239,7 @@ class DirectoryGenerator(Generator):
             keep |= set(api_files)
             keep |= {Path(p).relative_to(output).as_posix() for p in writer.written_files}
             static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
-            remove_stale_files(output, keep, (static,))
+            remove_stale_files(output, keep, (static, f"{SEARCH_FOLDER}/"))
 
     def _write_bulk_data(self, output: Path, unchanged: Any) -> list[str]:
         """Write /api/ (all co-ops, all openings, CSV, one file per co-op) where it changed."""
@@ -242,6 +254,19 @@ class DirectoryGenerator(Generator):
                 if name in stale:
                     write_new_file(output / name, data)
         return collections + [coop_file(coop.slug) for coop in self.directory.coops]
+
+    def _write_search(self, output: Path, unchanged: Any) -> None:
+        """Write the browser's search index where anything changed; refresh the Whoosh index.
+
+        The browser index is written whole (its weights depend on every document), into a
+        folder emptied first; the Whoosh index in the build cache is updated co-op by co-op.
+        """
+        if not unchanged(f"{SEARCH_FOLDER}/*", None, [f"{SEARCH_FOLDER}/index.json"]):
+            shutil.rmtree(output / SEARCH_FOLDER, ignore_errors=True)
+            for name, data in browser_index(self.search_docs).items():
+                write_new_file(output / name, data)
+        if self.coopdir.cache_dir:
+            refresh_index(self.coopdir.cache_dir / "search-index", self.search_docs)
 
     def _site_files(self) -> dict[str, bytes]:
         """Return the files about the whole site: sitemap.xml and robots.txt."""

@@ -11,6 +11,7 @@ HOME = "/"
 DIRECTORY = "/coops/"
 OPENINGS = "/openings/"
 ARCHIVE = "/archive/"
+SEARCH = "/search/"
 
 
 def coop_url(coop: Coop | str) -> str:

@@ -1,0 +1,92 @@
+"""The one analyzer: what a word becomes in both the Whoosh index and the browser index.
+
+Both engines must agree on what matches. The browser cannot run Whoosh's stemmer, so the build
+does all the stemming: the browser index maps every word seen in the data to its stem, and the
+browser only folds and splits the query the same way as ``fold_words`` (see theme/static/js/
+search.js, which mirrors the tokenizer pattern and the stop words exported in the index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.analysis.filters import STOP_WORDS
+from whoosh.lang.porter import stem as porter_stem
+from rapidfuzz.distance import OSA
+from whoosh.support.charset import accent_map
+
+TOKEN_PATTERN = r"\w+(\.?\w+)*"
+"""Whoosh's default token: letters and digits, with inner dots kept (``node.js``)."""
+
+STOP = frozenset(STOP_WORDS - {"it", "us"})
+"""English stop words; "it" (IT services) and "us" (a country code people type) are kept."""
+
+MIN_WORD = 1
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Return the stem of one folded word (Porter, as Whoosh's StemmingAnalyzer has it)."""
+    return porter_stem(word)
+
+
+def word_analyzer():  # noqa: ANN201 - a Whoosh analyzer chain
+    """Split, lowercase, fold accents and drop stop words: the surface words people type."""
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=STOP, minsize=MIN_WORD)
+    )
+
+
+def stem_analyzer():  # noqa: ANN201 - a Whoosh analyzer chain
+    """``word_analyzer`` followed by stemming: what the Whoosh index stores."""
+    return word_analyzer() | StemFilter(stemfn=stem, cachesize=-1)
+
+
+_WORDS = word_analyzer()
+
+
+def fold_words(text: str) -> list[str]:
+    """Return the folded surface words of a text, in order (stop words dropped)."""
+    return [token.text for token in _WORDS(text)]
+
+
+def typo_distance(word: str) -> int:
+    """How many typos a word may have and still match: none in short words, two in long ones.
+
+    A typo is one letter added, dropped, changed, or two neighbours swapped (``pyhton``).
+    """
+    return 2 if len(word) >= 8 else 1 if len(word) >= 4 else 0
+
+
+def prefix_key(word: str) -> str:
+    """Return the first two characters: a typo is looked for among words that share them.
+
+    The browser index is cut into shards by this key, so both engines look in the same place.
+    """
+    return word[:2]
+
+
+def near_words(word: str, vocabulary: Iterable[str]) -> list[str]:
+    """Return the words of ``vocabulary`` (sharing ``word``'s prefix key) a typo or two away."""
+    limit = typo_distance(word)
+    if not limit:
+        return []
+    key = prefix_key(word)
+    return [
+        other
+        for other in vocabulary
+        if other != word
+        and prefix_key(other) == key
+        and OSA.distance(word, other, score_cutoff=limit) <= limit
+    ]

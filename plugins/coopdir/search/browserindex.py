@@ -1,0 +1,135 @@
+"""The static search index the site's search box reads: small files fetched as needed.
+
+A first query downloads the index summary, the one or two term shards its words fall in, and the
+result chunks of the hits shown, nothing else. Everything the browser needs to agree with
+``coopdir search`` is decided here, in Python, with the same analyzer: each shard maps the words
+seen in the data to their stems (the browser never stems), and each stem to the documents it
+occurs in with a precomputed weight per document (BM25 per field, times the field's boost). The
+browser multiplies by the stem's rarity (idf), which it computes from the postings' length.
+
+Layout under ``search-index/``:
+    index.json                 version, document count, chunk size, stop words, shards, facets
+    t/<key>.json               {"w": {word: stem}, "s": {stem: [id deltas..., weights...]}}
+    d/<n>.json                 [[url, kind, title, co-op, where], ...] for ids n*CHUNK...
+    f/<facet>/<value>.json     [id deltas...]: the documents with that facet value
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections import Counter, defaultdict
+
+from .analysis import STOP, fold_words, stem
+from .analysis import prefix_key as shard_key
+from .documents import FACET_KEYS, FIELD_BOOSTS, SearchDoc
+
+FOLDER = "search-index"
+CHUNK = 32
+"""Documents per result chunk: a page of results fetches a few small files, not one big one."""
+K1 = 1.2
+B = 0.75
+WEIGHT_SCALE = 10
+"""Weights are stored as integers (weight × 10): one decimal is plenty to rank by."""
+FILTER_KEYS = (*FACET_KEYS, "remote-ok", "type")
+
+_SAFE_KEY = re.compile(r"[a-z0-9]{1,2}")
+
+
+def shard_file(key: str) -> str:
+    """Return a shard's file name; keys outside [a-z0-9] are spelled as code points."""
+    if _SAFE_KEY.fullmatch(key):
+        return key
+    return "u" + "-".join(f"{ord(ch):x}" for ch in key)
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _deltas(ids: list[int]) -> list[int]:
+    return [ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))] if ids else []
+
+
+def _field_stems(docs: list[SearchDoc]) -> tuple[list[dict[str, Counter[str]]], dict[str, str]]:
+    """Return each document's stem counts per field, and every surface word → its stem."""
+    per_doc = []
+    words: dict[str, str] = {}
+    for doc in docs:
+        fields: dict[str, Counter[str]] = {}
+        for name, text in doc.fields:
+            counts: Counter[str] = Counter()
+            for word in fold_words(text):
+                stemmed = stem(word)
+                words[word] = stemmed
+                counts[stemmed] += 1
+            fields[name] = counts
+        per_doc.append(fields)
+    return per_doc, words
+
+
+def _weights(per_doc: list[dict[str, Counter[str]]]) -> dict[str, dict[int, int]]:
+    """Return stem → {document id: weight}: BM25 term frequency, per field, times its boost."""
+    average = {
+        name: (sum(sum(fields.get(name, Counter()).values()) for fields in per_doc) / len(per_doc))
+        or 1.0
+        for name in FIELD_BOOSTS
+    }
+    postings: dict[str, dict[int, float]] = defaultdict(dict)
+    for doc_id, fields in enumerate(per_doc):
+        for name, counts in fields.items():
+            length = sum(counts.values())
+            norm = K1 * (1 - B + B * length / average[name])
+            boost = FIELD_BOOSTS[name]
+            for stemmed, tf in counts.items():
+                weight = boost * tf * (K1 + 1) / (tf + norm)
+                postings[stemmed][doc_id] = postings[stemmed].get(doc_id, 0.0) + weight
+    return {
+        stemmed: {doc_id: max(1, round(w * WEIGHT_SCALE)) for doc_id, w in docs.items()}
+        for stemmed, docs in postings.items()
+    }
+
+
+def browser_index(docs: list[SearchDoc]) -> dict[str, bytes]:
+    """Return every file of the browser index, by path under the output folder."""
+    per_doc, words = _field_stems(docs)
+    postings = _weights(per_doc) if docs else {}
+    shards: dict[str, dict[str, dict]] = defaultdict(lambda: {"w": {}, "s": {}})
+    for word, stemmed in words.items():
+        if word != stemmed:
+            shards[shard_key(word)]["w"][word] = stemmed
+    for stemmed, by_doc in postings.items():
+        ids = sorted(by_doc)
+        shards[shard_key(stemmed)]["s"][stemmed] = _deltas(ids) + [by_doc[i] for i in ids]
+    files: dict[str, bytes] = {}
+    for key, shard in shards.items():
+        files[f"{FOLDER}/t/{shard_file(key)}.json"] = _dumps(shard)
+    for start in range(0, len(docs), CHUNK):
+        rows = [
+            [doc.url, doc.kind, doc.title, doc.coop_name, doc.where]
+            for doc in docs[start : start + CHUNK]
+        ]
+        files[f"{FOLDER}/d/{start // CHUNK}.json"] = _dumps(rows)
+    facets: dict[str, list[str]] = {}
+    for key in FILTER_KEYS:
+        by_value: dict[str, list[int]] = defaultdict(list)
+        for doc_id, doc in enumerate(docs):
+            for value in doc.facet(key):
+                by_value[value.lower()].append(doc_id)
+        facets[key] = sorted(by_value)
+        for value, ids in by_value.items():
+            files[f"{FOLDER}/f/{key}/{value}.json"] = _dumps(_deltas(ids))
+    version = hashlib.sha256(b"".join(files[name] for name in sorted(files))).hexdigest()[:12]
+    summary = {
+        "version": version,
+        "count": len(docs),
+        "chunk": CHUNK,
+        "scale": WEIGHT_SCALE,
+        "stop": sorted(STOP),
+        "shards": sorted(shards),
+        "facets": facets,
+    }
+    files[f"{FOLDER}/index.json"] = _dumps(summary)
+    return files
