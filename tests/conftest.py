@@ -79,3 +79,28 @@ def build_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Pat
 def directory_site(build_site: Callable[[Path], Path]) -> Path:
     """The built site of tests/fixtures/directory/: every page type, made-up co-ops."""
     return build_site(ROOT / "tests" / "fixtures" / "directory")
+
+
+SEARCH_DAY_EPOCH = "1796083200"
+"""2026-12-01: the day the search corpus is built on (after the real co-ops' ``added`` date)."""
+
+
+@pytest.fixture(scope="session")
+def search_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real co-ops of coops/ plus the made-up co-ops with openings of tests/fixtures/search/."""
+    folder = tmp_path_factory.mktemp("search-corpus") / "coops"
+    folder.mkdir()
+    sources = [ROOT / "coops", ROOT / "tests/fixtures/search"]
+    for path in [file for source in sources for file in source.glob("*.yaml")]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def search_site(tmp_path_factory: pytest.TempPathFactory, search_corpus: Path) -> Path:
+    """The search corpus built with ``make html`` (site, browser index and Whoosh index)."""
+    output = tmp_path_factory.mktemp("search-site") / "output"
+    result = make_html(search_corpus, output, SOURCE_DATE_EPOCH=SEARCH_DAY_EPOCH)
+    if result.returncode:
+        pytest.fail(f"building the search corpus failed:\n{result.stdout}{result.stderr}")
+    return output

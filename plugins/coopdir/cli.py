@@ -323,7 +323,7 @@ def serve(coops_dir: Path, output: Path, port: int, watch: bool) -> None:
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
               help="The index folder (default: .output.cache/search-index, shared with make html).")
 @click.option("--country", help="Only this country (two-letter code: DE, CA...).")
-@click.option("--remote", is_flag=True, help="Only remote work (fully remote or remote-first co-ops).")
+@click.option("--remote", is_flag=True, help="Only remote work or remote-first co-ops.")
 @click.option("--kind", type=click.Choice(sorted(labels_opening_kinds())),
               help="Only openings of this kind.")
 @click.option("--technology", help="Only this technology (slug or alias: python, js...).")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
+from rapidfuzz.distance import OSA
 from whoosh.analysis import (
     CharsetFilter,
     LowercaseFilter,
@@ -20,7 +21,6 @@ from whoosh.analysis import (
 )
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
-from rapidfuzz.distance import OSA
 from whoosh.support.charset import accent_map
 
 TOKEN_PATTERN = r"\w+(\.?\w+)*"

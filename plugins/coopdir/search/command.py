@@ -23,14 +23,18 @@ DEFAULT_INDEX = Path(".output.cache") / "search-index"
 def fresh_index(coops: Path, folder: Path) -> None:
     """Load the co-op files (problems raise InvalidDirectory) and bring the index up to date."""
     today = clock.today()
-    cache = ParseCache.open(folder.parent / "search-parse.pickle", digest_of([code_version(), today.isoformat()]))
+    cache = ParseCache.open(
+        folder.parent / "search-parse.pickle", digest_of([code_version(), today.isoformat()])
+    )
     directory = load_directory(coops, today=today, cache=cache)
     folder.parent.mkdir(parents=True, exist_ok=True)
     cache.save()
     refresh_index(folder, search_documents(directory))
 
 
-def run_search(coops: Path, folder: Path, text: str, filters: dict[str, str], limit: int) -> Results:
+def run_search(
+    coops: Path, folder: Path, text: str, filters: dict[str, str], limit: int
+) -> Results:
     """Refresh the index from ``coops`` and run one query."""
     fresh_index(coops, folder)
     return search(folder, text, filters=filters, limit=limit)
@@ -56,7 +60,9 @@ def format_results(results: Results, *, as_json: bool) -> str:
         lines.append("No entry has every word; these have some of them:")
     for hit in results.hits:
         what = "co-op" if hit.kind == "coop" else f"opening at {hit.coop_name}"
-        lines.append(f"{hit.title} — {what} · {hit.where} · {hit.url} · matched {'; '.join(hit.why)}")
+        lines.append(
+            f"{hit.title} — {what} · {hit.where} · {hit.url} · matched {'; '.join(hit.why)}"
+        )
     if not results.hits:
         lines.append("No results.")
     elif results.total > len(results.hits):

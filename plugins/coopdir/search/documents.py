@@ -102,11 +102,16 @@ def coop_document(coop: Coop, open_kinds: list[str]) -> SearchDoc:
         where=labels.places_text(coop.locations),
         fields=(
             ("name", coop.name),
-            ("tags", " ; ".join([
-                _terms_text("technologies", coop.technologies),
-                _terms_text("services", coop.services),
-                _terms_text("sectors", coop.sectors),
-            ])),
+            (
+                "tags",
+                " ; ".join(
+                    [
+                        _terms_text("technologies", coop.technologies),
+                        _terms_text("services", coop.services),
+                        _terms_text("sectors", coop.sectors),
+                    ]
+                ),
+            ),
             ("place", _places_text(list(coop.locations))),
             ("summary", coop.summary or ""),
             ("description", _plain(coop.description)),
