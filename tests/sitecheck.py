@@ -82,3 +82,22 @@ def structure(html: str) -> list[str]:
 
     walk(BeautifulSoup(html, "html.parser"), 0)
     return lines
+
+
+def check_relevance(case: dict, urls: list[str]) -> None:
+    """Assert one entry of tests/search_relevance.yaml against the URLs an engine ranked."""
+    expect = case["expect"]
+    within = case.get("within", len(expect))
+    top = urls[:within]
+    missing = [url for url in expect if url not in top]
+    what = f"{case['query']!r} ({case['why']})"
+    assert not missing, f"{what}: {missing} not in the top {within}: {top}"
+    if case.get("first"):
+        assert urls[0] == expect[0], f"{what}: first was {urls[0]}"
+
+
+def relevance_set() -> list[dict]:
+    """Return tests/search_relevance.yaml: the queries both search engines must pass."""
+    import yaml
+
+    return yaml.safe_load((ROOT / "tests/search_relevance.yaml").read_text("utf-8"))

@@ -9,30 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 from conftest import SEARCH_DAY_EPOCH, write_coop
-from sitecheck import ROOT
+from sitecheck import ROOT, check_relevance, relevance_set
 
 from coopdir.cli import main
 from coopdir.load import load_directory
 from coopdir.search.documents import search_documents
 from coopdir.search.whooshindex import refresh_index, search
 
-RELEVANCE = yaml.safe_load((ROOT / "tests/search_relevance.yaml").read_text("utf-8"))
-
-
-def check_relevance(case: dict[str, Any], urls: list[str]) -> None:
-    """Assert one relevance entry against the ranked URLs an engine returned."""
-    expect = case["expect"]
-    within = case.get("within", len(expect))
-    top = urls[:within]
-    missing = [url for url in expect if url not in top]
-    assert not missing, (
-        f"{case['query']!r} ({case['why']}): {missing} not in the top {within}: {top}"
-    )
-    if case.get("first"):
-        assert urls[0] == expect[0], f"{case['query']!r} ({case['why']}): first was {urls[0]}"
+RELEVANCE = relevance_set()
 
 
 @pytest.fixture(scope="module")

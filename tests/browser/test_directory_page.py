@@ -11,6 +11,17 @@ from sitecheck import parse
 from .conftest import Browser
 
 
+def wait_for(browser: Browser, condition: object, seconds: float = 10) -> None:
+    """Wait until ``condition()`` holds: filtering goes through the search index, off-thread."""
+    WebDriverWait(browser.driver, seconds).until(lambda _: condition())  # type: ignore[operator]
+
+
+def result_titles(browser: Browser) -> list[str]:
+    """The titles of the results a search box shows, in order."""
+    links = browser.driver.find_elements(By.CSS_SELECTOR, "[data-search-results] li a")
+    return [link.text for link in links]
+
+
 def visible_names(browser: Browser) -> list[str]:
     rows = browser.driver.find_elements(By.CSS_SELECTOR, "table.coops tbody tr")
     return [row.find_element(By.CSS_SELECTOR, "td a").text for row in rows if row.is_displayed()]
@@ -29,12 +40,14 @@ def test_filters_narrow_the_table_and_announce_the_count(
 
     box = browser.driver.find_element(By.ID, "filter-text")
     box.send_keys("zurich")  # accents fold: "Zürich Kollektiv" matches
+    wait_for(browser, lambda: status.text == f"1 of {len(everyone)} co-ops shown")
     assert visible_names(browser) == ["Zürich Kollektiv (Beispiel)"]
-    assert status.text == f"1 of {len(everyone)} co-ops shown"
     box.clear()
     box.send_keys(" ")  # clear() sends no input event; a keystroke does
+    wait_for(browser, lambda: len(visible_names(browser)) == len(everyone))
 
     Select(browser.driver.find_element(By.ID, "filter-countries")).select_by_value("CA")
+    wait_for(browser, lambda: len(visible_names(browser)) < len(everyone))
     shown = visible_names(browser)
     assert shown and set(shown) < set(everyone)
     assert all(
@@ -44,16 +57,27 @@ def test_filters_narrow_the_table_and_announce_the_count(
     )
 
 
-def test_search_box_on_every_page_leads_to_the_filtered_directory(
+def test_search_box_on_every_page_leads_to_the_search_page(
     browser: Browser, directory_url: str
 ) -> None:
-    browser.visit(directory_url + "/")
+    browser.visit(directory_url + "/archive/")
     box = browser.driver.find_element(By.ID, "site-search")
     box.send_keys("Север")
     box.submit()
-    WebDriverWait(browser.driver, 10).until(lambda driver: "/coops/" in driver.current_url)
-    assert browser.driver.current_url.endswith("/coops/?q=%D0%A1%D0%B5%D0%B2%D0%B5%D1%80")
-    assert visible_names(browser) == ["Коопе́ратив Север"]
+    WebDriverWait(browser.driver, 10).until(lambda driver: "/search/" in driver.current_url)
+    assert browser.driver.current_url.endswith("/search/?q=%D0%A1%D0%B5%D0%B2%D0%B5%D1%80")
+    wait_for(browser, lambda: result_titles(browser) != [])
+    assert result_titles(browser)[0] == "Коопе́ратив Север"
+
+
+def test_the_directory_filter_forgives_a_typo_through_the_search_index(
+    browser: Browser, directory_url: str
+) -> None:
+    visit = browser.visit(directory_url + "/coops/?q=kollektiw")
+    wait_for(browser, lambda: len(visible_names(browser)) == 1)
+    assert visible_names(browser) == ["Zürich Kollektiv (Beispiel)"]
+    browser.more_console(visit)
+    assert visit.console_errors == []
 
 
 def test_sorting_by_a_column_reorders_rows_and_says_so(

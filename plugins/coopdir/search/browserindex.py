@@ -4,8 +4,8 @@ A first query downloads the index summary, the one or two term shards its words 
 result chunks of the hits shown, nothing else. Everything the browser needs to agree with
 ``coopdir search`` is decided here, in Python, with the same analyzer: each shard maps the words
 seen in the data to their stems (the browser never stems), and each stem to the documents it
-occurs in with a precomputed weight per document (BM25 per field, times the field's boost). The
-browser multiplies by the stem's rarity (idf), which it computes from the postings' length.
+occurs in with a precomputed score per document (BM25 per field, times the field's boost). The
+browser adds up the scores of the words typed.
 
 Layout under ``search-index/``:
     index.json                 version, document count, chunk size, stop words, shards, facets
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections import Counter, defaultdict
 
@@ -70,12 +71,22 @@ def _field_stems(docs: list[SearchDoc]) -> tuple[list[dict[str, Counter[str]]], 
 
 
 def _weights(per_doc: list[dict[str, Counter[str]]]) -> dict[str, dict[int, int]]:
-    """Return stem → {document id: weight}: BM25 term frequency, per field, times its boost."""
+    """Return stem → {document id: score}: BM25 per field, times the field's boost, summed.
+
+    Rarity (idf) is taken per field, as Whoosh's BM25F does: a word rare among names but common
+    among technologies counts for much in a name. Scores are final; the browser only adds them.
+    """
+    count = len(per_doc)
     average = {
-        name: (sum(sum(fields.get(name, Counter()).values()) for fields in per_doc) / len(per_doc))
-        or 1.0
+        name: (sum(sum(fields.get(name, Counter()).values()) for fields in per_doc) / count) or 1.0
         for name in FIELD_BOOSTS
     }
+    frequency: Counter[tuple[str, str]] = Counter(
+        (name, stemmed)
+        for fields in per_doc
+        for name, counts in fields.items()
+        for stemmed in counts
+    )
     postings: dict[str, dict[int, float]] = defaultdict(dict)
     for doc_id, fields in enumerate(per_doc):
         for name, counts in fields.items():
@@ -83,7 +94,9 @@ def _weights(per_doc: list[dict[str, Counter[str]]]) -> dict[str, dict[int, int]
             norm = K1 * (1 - B + B * length / average[name])
             boost = FIELD_BOOSTS[name]
             for stemmed, tf in counts.items():
-                weight = boost * tf * (K1 + 1) / (tf + norm)
+                df = frequency[name, stemmed]
+                idf = math.log(1 + (count - df + 0.5) / (df + 0.5))
+                weight = boost * idf * tf * (K1 + 1) / (tf + norm)
                 postings[stemmed][doc_id] = postings[stemmed].get(doc_id, 0.0) + weight
     return {
         stemmed: {doc_id: max(1, round(w * WEIGHT_SCALE)) for doc_id, w in docs.items()}

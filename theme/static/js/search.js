@@ -130,7 +130,7 @@
   }
 
   // Rank documents for a query: every known word must match (else any, flagged), each word
-  // adding its best variant's weight times the stem's rarity; filters keep only their values.
+  // adding its best variant's score (BM25, computed by the build); filters keep their values.
   function query(text, filters, options) {
     var typing = options && options.typing;
     return index().then(function (meta) {
@@ -147,10 +147,8 @@
         known.forEach(function (list) {
           var best = new Map();
           list.forEach(function (variant) {
-            var df = variant.list.ids.length;
-            var idf = Math.log(1 + (meta.count - df + 0.5) / (df + 0.5));
             variant.list.ids.forEach(function (id, j) {
-              var score = idf * variant.list.weights[j] / meta.scale * variant.factor;
+              var score = variant.list.weights[j] / meta.scale * variant.factor;
               if (!(best.get(id) >= score)) { best.set(id, score); }
             });
           });
@@ -194,7 +192,9 @@
     });
   }
 
-  window.coopdirSearch = { query: query, documents: documents, fold: fold };
+  // words and editDistance are exposed for tests/test_search_agreement.py, which checks them
+  // against the build's Python on every word of the data.
+  window.coopdirSearch = { query: query, documents: documents, fold: fold, words: words, editDistance: editDistance };
 
   // --- the result list: home page and /search/ -----------------------------------------------
   var PAGE = 20;
