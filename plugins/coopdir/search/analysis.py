@@ -8,20 +8,18 @@ search.js, which mirrors the tokenizer pattern and the stop words exported in th
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
     RegexTokenizer,
     StemFilter,
     StopFilter,
 )
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
-from whoosh.support.charset import accent_map
 
 TOKEN_PATTERN = r"\w+(\.?\w+)*"
 """Whoosh's default token: letters and digits, with inner dots kept (``node.js``)."""
@@ -31,6 +29,29 @@ STOP = frozenset(STOP_WORDS - {"it", "us"})
 
 MIN_WORD = 1
 
+EXTRA_FOLDS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d"}
+)
+"""Letters that Unicode decomposition leaves whole but people type without their stroke."""
+
+
+def fold(text: str) -> str:
+    """Lowercase, decompose (NFKD: ligatures, full-width forms) and drop accents and marks.
+
+    search.js's ``fold`` does exactly this, in this order (tests/test_search_agreement.py).
+    """
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    bare = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
+    return bare.translate(EXTRA_FOLDS)
+
+
+class FoldingTokenizer(RegexTokenizer):
+    """Whoosh's regex tokenizer over folded text, so accents never split or hide a word."""
+
+    def __call__(self, value: str, **kwargs: object):  # noqa: ANN204 - a token generator
+        """Fold the text, then split it into tokens."""
+        return super().__call__(fold(value), **kwargs)
+
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
@@ -39,13 +60,8 @@ def stem(word: str) -> str:
 
 
 def word_analyzer():  # noqa: ANN201 - a Whoosh analyzer chain
-    """Split, lowercase, fold accents and drop stop words: the surface words people type."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(stoplist=STOP, minsize=MIN_WORD)
-    )
+    """Fold, split and drop stop words: the surface words people type."""
+    return FoldingTokenizer(TOKEN_PATTERN) | StopFilter(stoplist=STOP, minsize=MIN_WORD)
 
 
 def stem_analyzer():  # noqa: ANN201 - a Whoosh analyzer chain

@@ -22,7 +22,7 @@ from whoosh import fields, index, query, scoring
 from .analysis import fold_words, near_words, prefix_key, stem, stem_analyzer
 from .documents import FACET_KEYS, FIELD_BOOSTS, SearchDoc
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 MANIFEST = "coopdir-search.json"
 FILTER_FIELDS = (*FACET_KEYS, "remote-ok", "type")
 
