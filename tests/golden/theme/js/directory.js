@@ -1,43 +1,75 @@
-// Progressive enhancement for the directory page: filter and sort the table in place.
+// Progressive enhancement for the long lists (all co-ops, all openings): filter and sort in place.
 // Without JavaScript the page is complete; the facet pages do the same work statically.
+// Words typed into the filter go through the site search (search.js), so they match as the
+// search box does (stems, accents, a typo forgiven) and the best matches come first; if the
+// search index cannot be loaded, the words are matched in the list's own text instead.
 (function () {
   "use strict";
   var form = document.getElementById("filters");
-  var table = document.querySelector("table[data-sortable]");
-  if (!form || !table) { return; }
-  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+  var container = document.querySelector("[data-filter-items]");
+  if (!form || !container) { return; }
+  var items = Array.prototype.slice.call(container.querySelectorAll("[data-doc]"));
+  var parent = items.length ? items[0].parentNode : null;
+  var original = items.slice();
   var status = document.getElementById("filter-status");
   var text = document.getElementById("filter-text");
+  var noun = form.getAttribute("data-noun") || "entries";
   var selects = Array.prototype.slice.call(form.querySelectorAll("select"));
-  var fold = function (s) { return s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); };
-  var haystacks = rows.map(function (row) { return fold(row.textContent); });
+  var search = window.coopdirSearch;
+  var fold = search ? search.fold : function (s) { return s.toLowerCase(); };
+  var haystacks = items.map(function (item) { return fold(item.textContent); });
+  var sequence = 0, timer = null;
 
-  function apply() {
-    var words = fold(text.value).split(/\s+/).filter(Boolean);
+  function facetsMatch(item) {
+    return selects.every(function (select) {
+      return !select.value ||
+        (" " + item.getAttribute("data-" + select.name) + " ").indexOf(" " + select.value + " ") !== -1;
+    });
+  }
+  function show(matches, order) {
     var shown = 0;
-    rows.forEach(function (row, i) {
-      var ok = words.every(function (w) { return haystacks[i].indexOf(w) !== -1; });
-      selects.forEach(function (select) {
-        if (ok && select.value) {
-          ok = (" " + row.getAttribute("data-" + select.name) + " ").indexOf(" " + select.value + " ") !== -1;
-        }
-      });
-      row.hidden = !ok;
+    items.forEach(function (item, i) {
+      var ok = matches(item, i) && facetsMatch(item);
+      item.hidden = !ok;
       if (ok) { shown += 1; }
     });
-    status.textContent = shown + " of " + rows.length + " co-ops shown";
+    (order || original).forEach(function (item) { parent.appendChild(item); });
+    status.textContent = shown + " of " + items.length + " " + noun + " shown";
+  }
+  function bySubstring() {
+    var words = fold(text.value).split(/\s+/).filter(Boolean);
+    show(function (item, i) { return words.every(function (w) { return haystacks[i].indexOf(w) !== -1; }); });
+  }
+  function apply(typing) {
+    var mine = ++sequence;
+    if (!text.value.trim() || !search) { bySubstring(); return; }
+    search.query(text.value, {}, { typing: typing }).then(function (result) {
+      if (mine !== sequence) { return; }
+      var rank = {};
+      result.ids.forEach(function (id, i) { rank[id] = i; });
+      var order = original.slice().sort(function (a, b) {
+        var x = rank[a.getAttribute("data-doc")], y = rank[b.getAttribute("data-doc")];
+        return (x === undefined ? Infinity : x) - (y === undefined ? Infinity : y);
+      });
+      show(function (item) { return rank[item.getAttribute("data-doc")] !== undefined; }, order);
+    }).catch(function () { if (mine === sequence) { search = null; bySubstring(); } });
   }
 
   var params = new URLSearchParams(window.location.search);
   text.value = params.get("q") || "";
   selects.forEach(function (select) { select.value = params.get(select.name) || ""; });
   form.hidden = false;
-  form.addEventListener("input", apply);
-  form.addEventListener("change", apply);
-  form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
-  apply();
+  text.addEventListener("input", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () { apply(true); }, 120);
+  });
+  form.addEventListener("change", function () { apply(false); });
+  form.addEventListener("submit", function (event) { event.preventDefault(); apply(false); });
+  apply(false);
 
-  // Sortable headers: a button in each sortable header, state in aria-sort.
+  // Sortable headers (the co-op table): a button in each sortable header, state in aria-sort.
+  var table = container.tagName === "TABLE" ? container : null;
+  if (!table) { return; }
   Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, column) {
     if (!th.hasAttribute("data-sort")) { return; }
     var button = document.createElement("button");
@@ -49,11 +81,11 @@
       var ascending = th.getAttribute("aria-sort") !== "ascending";
       Array.prototype.forEach.call(table.tHead.rows[0].cells, function (other) { other.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-      var sorted = rows.slice().sort(function (a, b) {
+      original = items.slice().sort(function (a, b) {
         var x = fold(a.cells[column].textContent), y = fold(b.cells[column].textContent);
         return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
       });
-      sorted.forEach(function (row) { table.tBodies[0].appendChild(row); });
+      original.forEach(function (row) { parent.appendChild(row); });
     });
   });
 }());
