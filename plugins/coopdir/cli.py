@@ -308,3 +308,14 @@ def serve(coops_dir: Path, output: Path, port: int, watch: bool) -> None:
     if build_site(coops_dir, output) and not output.exists():
         sys.exit("The build failed and there is no previous site to serve.")
     serve_and_rebuild(coops_dir, output, port, watch=watch)
+
+
+def _add_report_commands() -> None:
+    """Add the nightly reports (their module imports requests only when they run)."""
+    from .reportcommands import check_links_command, stale_command
+
+    main.add_command(check_links_command)
+    main.add_command(stale_command)
+
+
+_add_report_commands()
