@@ -7,6 +7,7 @@ lookup, and each test fails if one was attempted.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
 import ssl
 import textwrap
@@ -256,6 +257,8 @@ def test_a_rerun_asks_again_only_what_was_broken(http: Server, tmp_path: Path) -
     assert second == first
     assert http.log.paths() == ["/missing", "/missing"]  # HEAD, then GET; nothing else
     assert "/ok" in asked and "/chain/1" in asked
+    remembered = json.loads(cache_file.read_text(encoding="utf-8"))["results"]
+    assert set(remembered) == {http.url("/ok"), http.url("/chain/1")}  # failures are not kept
 
 
 def test_a_good_answer_is_asked_again_after_a_week(http: Server, tmp_path: Path) -> None:

@@ -46,25 +46,30 @@ class LinkCache:
                 result = LinkResult.from_dict(item["result"])
             except (KeyError, TypeError, ValueError):
                 continue
+            if checked.tzinfo is None:  # edited by hand: the time is ambiguous, ask again
+                continue
             entries[url] = (checked, result)
         return entries
+
+    def _reusable(self, checked: dt.datetime, result: LinkResult, now: dt.datetime) -> bool:
+        return result.link_class.fine and dt.timedelta(0) <= now - checked < self.fine_for
 
     def get(self, url: str, now: dt.datetime) -> LinkResult | None:
         """Return the remembered result when it worked and is recent enough to trust."""
         entry = self._entries.get(url)
-        if entry is None:
+        if entry is None or not self._reusable(*entry, now):
             return None
-        checked, result = entry
-        if result.link_class.fine and dt.timedelta(0) <= now - checked < self.fine_for:
-            return result
-        return None
+        return entry[1]
 
     def put(self, result: LinkResult, now: dt.datetime) -> None:
         """Remember a result (write the file with ``save``)."""
         self._entries[result.url] = (now, result)
 
-    def save(self) -> None:
-        """Write every remembered result to the cache file, atomically."""
+    def save(self, now: dt.datetime) -> None:
+        """Write the results a later run may reuse to the cache file, atomically.
+
+        Failures and expired answers are left out: they would only be asked again.
+        """
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,6 +78,7 @@ class LinkCache:
             "results": {
                 url: {"checked": checked.isoformat(), "result": result.as_dict()}
                 for url, (checked, result) in sorted(self._entries.items())
+                if self._reusable(checked, result, now)
             },
         }
         handle, temporary = tempfile.mkstemp(

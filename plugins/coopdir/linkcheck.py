@@ -4,7 +4,8 @@ Politeness comes first, because the co-ops' sites are small and a directory that
 is a bad neighbour:
 
 * addresses are grouped by host, and each host is visited by one worker at a time, never two
-  requests closer than ``delay`` seconds (redirect hops and retries included);
+  requests closer than ``delay`` seconds (redirect hops and retries included; a redirect to
+  another host is paced within the visit that follows it);
 * at most ``concurrency`` hosts are visited at once;
 * HEAD first, GET (headers only) when HEAD is refused or fails;
 * 429 and 503 are retried after the server's ``Retry-After`` (capped) or a growing backoff, and
@@ -362,5 +363,5 @@ def check_links(
                     cache.put(result, now)
             bar.update(len(visits[done]))
     if cache:
-        cache.save()
+        cache.save(now)
     return {url: results[url] for url in urls}
