@@ -215,6 +215,13 @@ def test_an_http_address_without_https_stays_ok(
     )
 
 
+def test_connect_to_reaches_a_host_with_an_accented_name(http: Server) -> None:
+    table = {("café.test", 8000): ("127.0.0.1", http.port)}
+    settings = CheckSettings(delay=0.0, timeout=1.0, retries=0, connect_to=table)
+    assert check_one("http://café.test:8000/ok", settings).link_class is LinkClass.OK
+    assert [seen.host for seen in http.log.requests] == ["xn--caf-dma.test:8000"]
+
+
 # --- politeness: delay, concurrency, cache -----------------------------------------------------
 
 

@@ -21,6 +21,12 @@ from urllib3.util.connection import create_connection
 Endpoint = tuple[str, int]
 
 
+def host_key(host: str) -> str:
+    """Return a host name as connections see it: lowercase, IDNA-encoded when not ASCII."""
+    host = host.lower().rstrip(".")
+    return host if host.isascii() else host.encode("idna").decode("ascii")
+
+
 def parse_connect_to(value: str) -> tuple[Endpoint, Endpoint]:
     """Read curl's ``HOST:PORT:ADDRESS:PORT`` (``coop.test:443:127.0.0.1:8443``).
 
@@ -33,7 +39,7 @@ def parse_connect_to(value: str) -> tuple[Endpoint, Endpoint]:
             "coop.test:443:127.0.0.1:8443"
         )
     host, port, address, to_port = parts
-    return (host.lower(), int(port)), (address.strip("[]"), int(to_port))
+    return (host_key(host), int(port)), (address.strip("[]"), int(to_port))
 
 
 class _ConnectToMixin:
@@ -47,7 +53,7 @@ class _ConnectToMixin:
     socket_options: Any
 
     def _new_conn(self) -> socket.socket:
-        target = self.connect_to.get((self.host.lower(), self.port))
+        target = self.connect_to.get((host_key(self.host), self.port))
         if target is None:
             return super()._new_conn()  # type: ignore[misc]
         try:
@@ -71,7 +77,7 @@ class ConnectToAdapter(HTTPAdapter):
     """A requests adapter whose connections follow a ``--connect-to`` table."""
 
     def __init__(self, connect_to: Mapping[Endpoint, Endpoint], **kwargs: Any) -> None:
-        table = dict(connect_to)
+        table = {(host_key(host), port): target for (host, port), target in connect_to.items()}
         http_connection = type("ConnectToHTTPConnection", (_ConnectToMixin, HTTPConnection), {})
         https_connection = type(
             "ConnectToHTTPSConnection", (_ConnectToMixin, HTTPSConnection), {}
