@@ -103,6 +103,8 @@ class Behaviours(BaseHTTPRequestHandler):
         elif path.startswith("/chain/"):
             left = int(path.rsplit("/", 1)[1])
             self._answer(301, {"Location": f"/chain/{left - 1}" if left > 1 else "/ok"})
+        elif path == "/moved-away":
+            self._answer(301, {"Location": "/missing"})
         elif path == "/loop":
             self._answer(302, {"Location": "/loop"})
         elif path == "/missing":

@@ -120,6 +120,12 @@ def test_each_behaviour_gets_its_class(
     assert result.final_url == (http.url(final) if final else None)
 
 
+def test_a_redirect_to_a_missing_page_says_where_it_ended(http: Server) -> None:
+    missing = check_one(http.url("/moved-away"))
+    assert (missing.link_class, missing.final_url) == (LinkClass.NOT_FOUND, http.url("/missing"))
+    assert missing.detail == f"404 Not Found after 1 redirect(s), at {http.url('/missing')}"
+
+
 def test_a_closed_port_is_refused() -> None:
     result = check_one(f"http://127.0.0.1:{closed_port()}/")
     assert result.link_class is LinkClass.REFUSED
@@ -405,8 +411,11 @@ def test_all_good_exits_0_and_a_rerun_uses_the_cache(
     assert first.stdout.startswith("# Link check\n\nChecked 1 address written 1 time(s)")
     assert "0 broken, 0 worth updating, 1 fine." in first.stdout
     assert (workdir / ".coopdir-cache" / "links.json").is_file()
-    assert run(*args).stdout == first.stdout
+    assert "Checking" not in first.stderr
+    again = run(*args, "--progress")
+    assert again.stdout == first.stdout
     assert https.log.count("/ok") == 1  # the second run asked nothing
+    assert again.stderr.startswith("Checking")  # the bar, on stderr
 
 
 def test_invalid_files_are_reported_and_nothing_is_checked(workdir: Path, http: Server) -> None:

@@ -270,7 +270,7 @@ class _HostVisit:
         detail = _status_text(answer.status)
         final_url = answer.final_url if answer.final_url != url else None
         if final_url:
-            detail += f" after {answer.hops} redirect(s)"
+            detail += f" after {answer.hops} redirect(s), at {final_url}"
             if link_class is LinkClass.OK:
                 link_class = LinkClass.REDIRECTED
         return LinkResult(url, link_class, answer.status, final_url, detail)
@@ -279,8 +279,8 @@ class _HostVisit:
         """Check one address, and its https:// twin when it is an http:// one."""
         result = self._check_as_is(session, url)
         twin = https_twin(url)
-        if twin is None:
-            return result
+        if twin is None or result.link_class is LinkClass.DNS_FAILURE:
+            return result  # no twin, or none with the same name
         if result.link_class.fine and (result.final_url or "").startswith("https://"):
             if result.final_url == twin:
                 return LinkResult(url, LinkClass.HTTPS_UPGRADE, result.status, twin, result.detail)
