@@ -378,3 +378,14 @@ def search_command(  # noqa: PLR0913 - one option per filter
             click.echo(str(problem), err=True)
         sys.exit(f"{len(error.problems)} problem(s) in co-op files: fix them to search.")
     click.echo(format_results(results, as_json=as_json))
+
+
+def _add_report_commands() -> None:
+    """Add the nightly reports (their module imports requests only when they run)."""
+    from .reportcommands import check_links_command, stale_command
+
+    main.add_command(check_links_command)
+    main.add_command(stale_command)
+
+
+_add_report_commands()
