@@ -191,8 +191,9 @@ def _is_loopback(host: str) -> bool:
 class NetworkGuard:
     """Records (and stops) any connection or name lookup that would leave the machine.
 
-    Names under ``.invalid`` are let through to the system resolver: RFC 6761 reserves them
-    to never resolve, which is what the DNS-failure test needs.
+    Names under ``.invalid`` get the answer RFC 6761 requires of every resolver (no such name)
+    right here, without asking the system resolver: the lookup would otherwise leave the
+    machine. That answer is what the DNS-failure test needs.
     """
 
     attempts: list[str] = field(default_factory=list)
@@ -221,7 +222,9 @@ class NetworkGuard:
 
         def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
             name = host.decode() if isinstance(host, bytes) else host
-            if name is not None and not _is_loopback(name) and not name.endswith(".invalid"):
+            if name is not None and name.rstrip(".").endswith(".invalid"):
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            if name is not None and not _is_loopback(name):
                 guard.attempts.append(f"look up {name!r}")
                 raise socket.gaierror(socket.EAI_NONAME, "tests may not look up real names")
             return real_getaddrinfo(host, *args, **kwargs)
