@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .coopfile import slug_for, write_checked_coop_file
+from .load import display_path
 from .problems import Problem
 from .schema import coop_schema, resolve_ref
 
@@ -303,5 +304,14 @@ def write_from_issue(
         )
         return None, issue_problems([exists], answers, fields, shown)
     if file_problems:
-        return None, issue_problems(file_problems, answers, fields, shown)
+        # A clash between two files (a shared website) may be reported on the other file,
+        # naming the new one; the person filling in the form needs it the other way round.
+        new_file = display_path(path)
+        turned = [
+            replace(problem, message=problem.message.replace(new_file, problem.path))
+            if problem.path != new_file
+            else problem
+            for problem in file_problems
+        ]
+        return None, issue_problems(turned, answers, fields, shown)
     return path, []
