@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import write_coop
 from sitecheck import ROOT
 
 GITHUB = ROOT / ".github"
@@ -243,3 +244,140 @@ def test_pre_commit_stops_a_commit_of_a_bad_file(tmp_path: Path) -> None:
         failed.stdout,
         re.MULTILINE,
     ), failed.stdout
+
+
+# --- the from-issue scripts, run as the runner runs them --------------------------------------
+
+
+def step_script(path: Path, job: str, name_or_id: str) -> str:
+    return next(
+        step["run"]
+        for step in jobs(path)[job]["steps"]
+        if name_or_id in (step.get("id"), step.get("name"))
+    )
+
+
+def run_step(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a step's script with the shell GitHub uses for `run:` (bash -eo pipefail)."""
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, check=False,
+    )
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A checkout of main as the convert job sees it: co-op files, the form, coopdir installed."""
+    repo = tmp_path / "checkout"
+    (repo / ".github" / "ISSUE_TEMPLATE").mkdir(parents=True)
+    shutil.copy(GITHUB / "ISSUE_TEMPLATE" / "add-coop.yml", repo / ".github" / "ISSUE_TEMPLATE")
+    write_coop(repo, "listed-co-op", "name: Listed Co-op\nwebsite: https://listed.example/\n")
+    (repo / ".venv").symlink_to(Path(sys.prefix))
+    (repo / ".gitignore").write_text(".venv\n")
+    for command in (["init", "-q"], ["add", "-A"]):
+        subprocess.run(["git", *command], cwd=repo, check=True)
+    return repo
+
+
+def issue_body(**answers: str) -> str:
+    return "".join(f"### {label}\n\n{text}\n\n" for label, text in answers.items())
+
+
+def test_the_convert_step_keeps_exactly_the_new_file(checkout: Path) -> None:
+    script = step_script(workflow("from-issue.yml"), "convert", "convert")
+    outputs = checkout.parent / "outputs"
+    body = issue_body(**{"Name": "New Co-op $(touch pwned)", "Website": "https://new.example/",
+                         "Who is adding it": "coop"})
+    result = run_step(script, checkout, {"ISSUE_BODY": body, "GITHUB_OUTPUT": str(outputs)})
+    assert result.returncode == 0, result.stderr
+    assert outputs.read_text() == "written=true\n"
+    written = [path.name for path in (checkout / "new-coop").iterdir()]
+    assert written == ["new-co-op-touch-pwned.yaml"]
+    assert not (checkout / "pwned").exists()
+
+
+def test_the_reply_lists_each_answer_to_fix_by_line(checkout: Path, tmp_path: Path) -> None:
+    path = workflow("from-issue.yml")
+    outputs = tmp_path / "outputs"
+    body = issue_body(**{"Name": "Bad Co-op", "Website": "htp://bad.example",
+                         "Year founded": "1066", "Who is adding it": "coop"})
+    result = run_step(step_script(path, "convert", "convert"), checkout,
+                      {"ISSUE_BODY": body, "GITHUB_OUTPUT": str(outputs)})
+    assert result.returncode == 0, result.stderr
+    assert outputs.read_text() == "written=false\n"
+    assert list((checkout / "new-coop").iterdir()) == []
+    # The reply job, with `gh` (GitHub's command, which needs GitHub) replaced by a recorder.
+    reply = tmp_path / "reply"
+    reply.mkdir()
+    shutil.copy(checkout / "answers" / "result.txt", reply)
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "gh").write_text('#!/bin/sh\necho "$@" > gh-args\ncp comment.md posted.md\n')
+    (fake_bin / "gh").chmod(0o755)
+    result = run_step(step_script(path, "reply", "Comment"), reply,
+                      {"ISSUE": "7", "PATH": f"{fake_bin}:{os.environ['PATH']}"})
+    assert result.returncode == 0, result.stderr
+    assert (reply / "gh-args").read_text() == "issue comment 7 --body-file comment.md\n"
+    posted = (reply / "posted.md").read_text()
+    assert "line 7: Website: 'htp://bad.example' is not a web address" in posted
+    assert "line 11: Year founded: 1066 is too small" in posted
+    assert "answers/issue.md" not in posted
+
+
+def test_the_write_jobs_guard_refuses_anything_but_one_co_op_file(checkout: Path) -> None:
+    script = step_script(
+        workflow("from-issue.yml"), "pull-request", "Make sure only one new co-op file is there"
+    )
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e.org", "commit", "-qm", "main"],
+        cwd=checkout, check=True,
+    )
+    assert run_step(script, checkout, {}).returncode == 1  # nothing new
+    (checkout / "coops" / "new-co-op.yaml").write_text("name: New\nwebsite: https://n.example/\n")
+    assert run_step(script, checkout, {}).returncode == 0
+    (checkout / ".github" / "workflows").mkdir()
+    (checkout / ".github" / "workflows" / "evil.yml").write_text("on: push\n")
+    assert run_step(script, checkout, {}).returncode == 1
+
+
+# --- the nightly report scripts ---------------------------------------------------------------
+
+
+def test_the_nightly_report_fits_in_an_issue(tmp_path: Path) -> None:
+    script = step_script(workflow("nightly-checks.yml"), "check", "Write the report")
+    (tmp_path / "links.md").write_text("## Broken links\n\n" + "- https://gone.example/\n" * 4000)
+    (tmp_path / "stale.md").write_text("## Stale entries\n\n- coops/old.yaml\n")
+    env = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "coopdir/coopdir",
+           "GITHUB_RUN_ID": "42"}
+    assert run_step(script, tmp_path, env).returncode == 0
+    report = (tmp_path / "report.md").read_text()
+    assert report.startswith("Findings of the nightly checks on ")
+    assert "(https://github.com/coopdir/coopdir/actions/runs/42)" in report
+    assert len(report.encode()) < 65_536
+    assert report.rstrip().endswith("the whole report is attached to "
+                                    "https://github.com/coopdir/coopdir/actions/runs/42")
+
+
+@pytest.mark.parametrize(("open_issue", "expected"), [
+    ("12", "issue edit 12 --body-file report.md"),
+    ("", "issue create --label nightly-report --body-file report.md --title Nightly checks: "
+         "broken links and stale entries"),
+])
+def test_the_nightly_issue_is_updated_or_opened(tmp_path: Path, open_issue: str,
+                                                expected: str) -> None:
+    script = step_script(workflow("nightly-checks.yml"), "report", "Open or update the issue")
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    # `gh` needs GitHub; this one records its calls and answers `issue list` as GitHub would.
+    (fake_bin / "gh").write_text(
+        f'#!/bin/sh\necho "$*" >> calls\n'
+        f'[ "$1 $2" = "issue list" ] && echo "{open_issue}"\nexit 0\n'
+    )
+    (fake_bin / "gh").chmod(0o755)
+    (tmp_path / "report.md").write_text("findings\n")
+    result = run_step(script, tmp_path, {"PATH": f"{fake_bin}:{os.environ['PATH']}"})
+    assert result.returncode == 0, result.stderr
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls[0].startswith("label create nightly-report --force")
+    assert calls[1].startswith("issue list --label nightly-report --state open")
+    assert calls[2:] == [expected]
