@@ -164,7 +164,7 @@ def _value(answer: Answer) -> Any:
     if node.get("type") == "array":
         item = resolve_ref(node["items"], coop_schema())
         return [_typed(part, item) for part in _split_list(answer.text)] or None
-    return _typed(answer.text.replace("\r\n", "\n"), node)
+    return _typed(answer.text, node)
 
 
 def _put(data: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
