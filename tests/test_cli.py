@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import TODAY, check, write_coop
 
-from coopdir.cli import main
+from coopdir.cli import format_github, main
 from coopdir.problems import Problem
 
 GOOD = "name: Good Co-op\nwebsite: https://good.example/\n"
@@ -117,6 +117,21 @@ def test_validate_github_format(workdir: Path) -> None:
         assert github_unescape(message) == without_location(problem)
     assert "'50%25' is not a country code" in result.stdout
     assert "`odd%0Akey`" in result.stdout
+
+
+def test_github_annotation_is_exactly_githubs_workflow_command_encoding() -> None:
+    """GitHub's documented encoding (actions/toolkit, command.ts): in the message, % CR LF
+    become %25 %0D %0A; in a property value (file=), also : and , become %3A and %2C."""
+    problem = Problem(
+        "coops/we, the:100%.yaml", 12, 3, "50% done: a, b\r\nnext::x", "write: 1,2", "a.b"
+    )
+    assert format_github(problem) == (
+        "::error file=coops/we%2C the%3A100%25.yaml,line=12,col=3::"
+        "a.b: 50%25 done: a, b%0D%0Anext::x — write: 1,2"
+    )
+    assert format_github(Problem("coops/x.yaml", 1, 1, "broken")) == (
+        "::error file=coops/x.yaml,line=1,col=1::broken"
+    )
 
 
 def test_validate_github_format_with_colon_space_in_path(workdir: Path) -> None:

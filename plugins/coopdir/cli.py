@@ -208,22 +208,15 @@ def new(  # noqa: PLR0913 - one option per field is the point
 
 def _write_checked(coops_dir: Path, slug: str, data: dict[str, object]) -> None:
     """Write the file, check it with the whole folder, and take it back if anything is wrong."""
-    from .coopfile import write_coop_file
-    from .load import check_paths
+    from .coopfile import write_checked_coop_file
 
-    _, before = check_paths([coops_dir]) if coops_dir.is_dir() else ([], [])
     try:
-        path = write_coop_file(coops_dir, slug, data)
+        path, mine = write_checked_coop_file(coops_dir, slug, data)
     except FileExistsError as error:
         raise click.ClickException(
             f"{error.args[0]} exists already; edit it instead, or pass --slug"
         ) from None
-    _, after = check_paths([coops_dir])
-    # Problems the new file caused, wherever they are reported (a shared website is reported
-    # on whichever of the two files sorts second).
-    mine = sorted(set(after) - set(before))
     if mine:
-        path.unlink()
         for problem in mine:
             click.echo(str(problem), err=True)
         raise click.ClickException("nothing was written; fix the values above and run it again")
@@ -264,6 +257,37 @@ def import_csv_command(
         click.echo(str(problem), err=True)
     if problems:
         sys.exit(1)
+
+
+@main.command("from-issue")
+@click.argument("issue", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--coops-dir", type=click.Path(path_type=Path), default=DEFAULT_COOPS, show_default=True
+)
+@click.option(
+    "--form",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path(".github/ISSUE_TEMPLATE/add-coop.yml"),
+    show_default=True,
+    help="The issue form the issue was written with.",
+)
+def from_issue(issue: Path, coops_dir: Path, form: Path) -> None:
+    """Write a co-op file from the body of an "Add a co-op" issue (a Markdown file).
+
+    Exits 1 and writes nothing when an answer is wrong, naming each one as the form labels it.
+    """
+    from .issueform import read_form, write_from_issue
+    from .load import display_path
+
+    path, problems = write_from_issue(
+        issue, display_path(issue), coops_dir, read_form(form), clock.today()
+    )
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} answer(s) to fix; nothing was written.", err=True)
+        sys.exit(1)
+    click.echo(f"Wrote {path}.")
 
 
 coops_option = click.option(

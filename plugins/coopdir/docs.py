@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .schema import coop_schema
+from .schema import coop_schema, resolve_ref
 
 START = "<!-- fields:start (generated from the schema by `make docs`; do not edit) -->"
 END = "<!-- fields:end -->"
@@ -37,19 +37,11 @@ TYPE_WORDS = {
 }
 
 
-def _resolve(node: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """Merge a ``$ref`` target under the node's own keys (the node's description wins)."""
-    if "$ref" not in node:
-        return node
-    target = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
-    return _resolve(target, schema) | {k: v for k, v in node.items() if k != "$ref"}
-
-
 def _kind(node: dict[str, Any], schema: dict[str, Any]) -> str:
     if "enum" in node:
         return "one of: " + ", ".join(f"`{value}`" for value in node["enum"])
     if node.get("type") == "array":
-        item = _resolve(node["items"], schema)
+        item = resolve_ref(node["items"], schema)
         return "list of " + ("items with the fields below" if item.get("type") == "object"
                              else _kind(item, schema))
     if "format" in node:
@@ -60,14 +52,14 @@ def _kind(node: dict[str, Any], schema: dict[str, Any]) -> str:
 def _rows(node: dict[str, Any], schema: dict[str, Any], prefix: str) -> Iterator[tuple[str, ...]]:
     required = set(node.get("required", ()))
     for name, child in node.get("properties", {}).items():
-        child = _resolve(child, schema)
+        child = resolve_ref(child, schema)
         field = f"{prefix}{name}"
         yield (f"`{field}`", "yes" if name in required else "", _kind(child, schema),
                child.get("description", ""))
         if child.get("type") == "object":
             yield from _rows(child, schema, f"{field}.")
         elif child.get("type") == "array":
-            item = _resolve(child["items"], schema)
+            item = resolve_ref(child["items"], schema)
             if item.get("type") == "object":
                 yield from _rows(item, schema, f"{field}[].")
 

@@ -40,6 +40,14 @@ def coop_schema() -> dict[str, Any]:
     return json.loads(resources.files("coopdir").joinpath(SCHEMA_FILE).read_text("utf-8"))
 
 
+def resolve_ref(node: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """Merge a ``$ref`` target under the node's own keys (the node's description wins)."""
+    if "$ref" not in node:
+        return node
+    target = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    return resolve_ref(target, schema) | {k: v for k, v in node.items() if k != "$ref"}
+
+
 @cache
 def coop_validator() -> Draft202012Validator:
     """Return a validator for co-op files (built once per process)."""
