@@ -20,7 +20,7 @@ from rapidfuzz.distance import OSA
 from sitecheck import ROOT
 
 from coopdir.load import load_directory
-from coopdir.search.analysis import STOP, fold_words
+from coopdir.search.analysis import STOP, fold_words, word_analyzer
 from coopdir.search.documents import search_documents
 
 SCRIPT = ROOT / "tests/js/search_functions.mjs"
@@ -81,3 +81,10 @@ def test_browser_counts_typos_as_the_build_does() -> None:
     got = run_node({"stop": [], "texts": [], "pairs": pairs})["distances"]
     expected = [min(OSA.distance(a, b, score_cutoff=k), k + 1) for a, b, k in pairs]
     assert got == expected
+
+
+def test_the_fast_word_splitter_is_the_whoosh_analyzer(search_corpus: Path) -> None:
+    """fold_words (used for the browser index and typos) yields what Whoosh indexes."""
+    analyzer = word_analyzer()
+    for text in corpus_texts(search_corpus) + HARD_TEXTS:
+        assert fold_words(text) == [token.text for token in analyzer(text)], text

@@ -40,7 +40,7 @@ from .problems import InvalidDirectory
 from .search.browserindex import FOLDER as SEARCH_FOLDER
 from .search.browserindex import browser_index
 from .search.documents import search_documents
-from .search.whooshindex import refresh_index
+from .search.whooshindex import refresh_index_elsewhere
 from .settings import CoopdirSettings
 from .sitemap import robots_txt, sitemap_xml
 
@@ -166,6 +166,12 @@ class DirectoryGenerator(Generator):
 
     def generate_output(self, writer: Any) -> None:
         """Write what changed since the last build: pages, feeds; then the site-wide files."""
+        # The Whoosh index (for `coopdir search`) is refreshed in another process meanwhile:
+        # it is the slowest part of a first build and needs nothing the pages need.
+        whoosh = None
+        if self.coopdir.cache_dir:
+            folder = self.coopdir.cache_dir / "search-index"
+            whoosh = refresh_index_elsewhere(folder, self.search_docs)
         output = Path(self.output_path)
         previous = read_manifest(self.coopdir.cache_dir) if self.coopdir.incremental else {}
         version = site_version(
@@ -225,6 +231,10 @@ class DirectoryGenerator(Generator):
         started = time.perf_counter()
         self._write_search(output, unchanged)
         self.timings["search"] = time.perf_counter() - started
+        if whoosh is not None:
+            started = time.perf_counter()
+            whoosh.result()  # its failure fails the build
+            self.timings["whoosh_wait"] = time.perf_counter() - started
         site_files = self._site_files()
         for name, data in site_files.items():
             write_new_file(output / name, data)
@@ -256,17 +266,14 @@ class DirectoryGenerator(Generator):
         return collections + [coop_file(coop.slug) for coop in self.directory.coops]
 
     def _write_search(self, output: Path, unchanged: Any) -> None:
-        """Write the browser's search index where anything changed; refresh the Whoosh index.
+        """Write the browser's search index where anything changed.
 
-        The browser index is written whole (its weights depend on every document), into a
-        folder emptied first; the Whoosh index in the build cache is updated co-op by co-op.
+        It is written whole (its scores depend on every document), into a folder emptied first.
         """
         if not unchanged(f"{SEARCH_FOLDER}/*", None, [f"{SEARCH_FOLDER}/index.json"]):
             shutil.rmtree(output / SEARCH_FOLDER, ignore_errors=True)
             for name, data in browser_index(self.search_docs).items():
                 write_new_file(output / name, data)
-        if self.coopdir.cache_dir:
-            refresh_index(self.coopdir.cache_dir / "search-index", self.search_docs)
 
     def _site_files(self) -> dict[str, bytes]:
         """Return the files about the whole site: sitemap.xml and robots.txt."""

@@ -8,6 +8,7 @@ search.js, which mirrors the tokenizer pattern and the stop words exported in th
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -29,10 +30,20 @@ STOP = frozenset(STOP_WORDS - {"it", "us"})
 
 MIN_WORD = 1
 
-EXTRA_FOLDS = str.maketrans(
-    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d"}
-)
+EXTRA_FOLDS = {
+    "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d",
+}
 """Letters that Unicode decomposition leaves whole but people type without their stroke."""
+
+_FOLD_TABLE = str.maketrans(
+    {
+        **{chr(n): None for n in range(0x110000) if unicodedata.category(chr(n)).startswith("M")},
+        **EXTRA_FOLDS,
+    }
+)
+"""Every combining mark dropped, the extra letters folded: one ``str.translate``."""
+
+_TOKEN = re.compile(r"\w+(?:\.?\w+)*")
 
 
 def fold(text: str) -> str:
@@ -40,9 +51,10 @@ def fold(text: str) -> str:
 
     search.js's ``fold`` does exactly this, in this order (tests/test_search_agreement.py).
     """
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    bare = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
-    return bare.translate(EXTRA_FOLDS)
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return unicodedata.normalize("NFKD", lowered).translate(_FOLD_TABLE)
 
 
 class FoldingTokenizer(RegexTokenizer):
@@ -69,12 +81,13 @@ def stem_analyzer():  # noqa: ANN201 - a Whoosh analyzer chain
     return word_analyzer() | StemFilter(stemfn=stem, cachesize=-1)
 
 
-_WORDS = word_analyzer()
-
-
 def fold_words(text: str) -> list[str]:
-    """Return the folded surface words of a text, in order (stop words dropped)."""
-    return [token.text for token in _WORDS(text)]
+    """Return the folded surface words of a text, in order (stop words dropped).
+
+    The same words as ``word_analyzer`` yields (tests/test_search.py checks), without Whoosh's
+    per-token objects: the build folds every text of the directory.
+    """
+    return [word for word in _TOKEN.findall(fold(text)) if word not in STOP]
 
 
 def typo_distance(word: str) -> int:
