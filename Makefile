@@ -50,7 +50,7 @@ devserver: $(STAMP) ## Serve at http://localhost:8000 and rebuild when files cha
 	$(BIN)/coopdir serve --watch --coops $(COOPS) --output $(OUTPUTDIR) --port $(PORT)
 
 clean: ## Remove the built site and caches (keeps .venv/)
-	rm -rf $(OUTPUTDIR) $(dir $(OUTPUTDIR)).$(notdir $(OUTPUTDIR)).cache cache .pytest_cache .ruff_cache .coopdir-cache
+	rm -rf $(OUTPUTDIR) $(dir $(OUTPUTDIR)).$(notdir $(OUTPUTDIR)).cache $(dir $(OUTPUTDIR)).$(notdir $(OUTPUTDIR)).spare $(dir $(OUTPUTDIR)).$(notdir $(OUTPUTDIR)).staging cache .pytest_cache .ruff_cache .coopdir-cache
 
 docs: $(STAMP) ## Regenerate the field table in CONTRIBUTING.md from the schema
 	$(BIN)/python -c "from pathlib import Path; from coopdir.docs import update_contributing; update_contributing(Path('CONTRIBUTING.md'))"

@@ -202,3 +202,38 @@ def test_rebuild_drops_the_pages_of_a_removed_coop(tmp_path: Path) -> None:
     assert make_html(coops, output).returncode == 0
     assert not (output / "coops/zurich-kollektiv").exists()
     assert [f"{p} -> {t}" for p, t in internal_links(output) if resolve(output, p, t) is None] == []
+
+
+def test_rebuilds_from_the_spare_site_equal_full_builds(tmp_path: Path) -> None:
+    """From the second rebuild on, staging starts as the site before last, brought up to date."""
+    from coopdir.build import build_site, spare_folder
+
+    coops = tmp_path / "coops"
+    shutil.copytree(FIXTURE, coops)
+    output = tmp_path / "site"
+    edits = [
+        ("zurich-kollektiv.yaml", lambda text: text.replace("summary:", "summary: One!", 1)),
+        ("alder-harbour.yaml", lambda text: text.replace("summary:", "summary: Two!", 1)),
+        ("zurich-kollektiv.yaml", None),  # removed
+        ("alder-harbour.yaml", lambda text: text.replace("Two!", "Three!", 1)),
+    ]
+    assert make_html(coops, output).returncode == 0
+    for round_number, (name, edit) in enumerate(edits):
+        path = coops / name
+        if edit is None:
+            path.unlink()
+        else:
+            path.write_text(edit(path.read_text("utf-8")), "utf-8")
+        assert make_html(coops, output).returncode == 0
+        spare = spare_folder(output)
+        assert spare.is_dir(), "the previous site was not kept as the next staging folder"
+        full = tmp_path / f"full{round_number}"
+        assert build_site(coops, full, full=True) == 0
+        ours = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+        theirs = {p.relative_to(full): p.read_bytes() for p in full.rglob("*") if p.is_file()}
+        assert ours.keys() == theirs.keys(), round_number
+        assert [str(n) for n in ours if ours[n] != theirs[n]] == [], round_number
+    assert not (output / "coops/zurich-kollektiv").exists()
+    # Unchanged pages are one file shared by the site and its spare, not copies.
+    shared = output / "coops/coop-ca-marche/index.html"
+    assert shared.stat().st_nlink >= 2
