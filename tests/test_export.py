@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from sitecheck import ROOT
 
-from coopdir.export import CSV_COLUMNS, bulk_files, coop_record, opening_record
+from coopdir.export import CSV_COLUMNS, PiecesCache, bulk_files, coop_record, opening_record
 from coopdir.load import load_directory
 
 SITE = "https://coops.example"
@@ -314,3 +314,49 @@ def test_the_csv_has_one_row_per_coop(files: dict[str, bytes], directory) -> Non
 def test_two_builds_give_the_same_bytes(directory) -> None:
     again = load_directory(ROOT / "tests/fixtures/directory", today=FIXTURE_DAY)
     assert bulk_files(directory, SITE) == bulk_files(again, SITE)
+
+
+def dumps(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+def test_collections_joined_from_pieces_are_the_whole_serialised_at_once(directory, files) -> None:
+    coops = sorted(directory.coops, key=lambda coop: coop.slug)
+    records = [coop_record(coop, directory, SITE) for coop in coops]
+    openings = [opening_record(o, directory, SITE) for o in directory.openings()]
+    envelope = {"generated_from": "coops/*.yaml"}
+    assert files["api/coops.json"] == dumps({**envelope, "count": len(records), "coops": records})
+    assert files["api/openings.json"] == dumps(
+        {**envelope, "count": len(openings), "openings": openings}
+    )
+    for record in records:
+        assert files[f"api/coops/{record['slug']}.json"] == dumps(record)
+
+
+def test_empty_directory_collections(tmp_path: Path) -> None:
+    (tmp_path / "coops").mkdir()
+    empty = bulk_files(load_directory(tmp_path / "coops", today=FIXTURE_DAY), SITE)
+    assert json.loads(empty["api/coops.json"]) == {
+        "coops": [], "count": 0, "generated_from": "coops/*.yaml"
+    }
+    assert empty["api/openings.json"].endswith(b'"openings": []\n}\n')
+
+
+def test_cached_pieces_are_reused_for_unchanged_coops_only(tmp_path: Path) -> None:
+    folder = tmp_path / "coops"
+    folder.mkdir()
+    for path in (ROOT / "tests/fixtures/directory").glob("*.yaml"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    cache_file = tmp_path / "bulk.pickle"
+    first = bulk_files(load_directory(folder, today=FIXTURE_DAY), SITE,
+                       PiecesCache.open(cache_file, "v1"))
+    changed = folder / "alder-harbour.yaml"
+    changed.write_text(changed.read_text("utf-8").replace("summary:", "summary: New!", 1), "utf-8")
+    directory = load_directory(folder, today=FIXTURE_DAY)
+    cache = PiecesCache.open(cache_file, "v1")
+    assert len(cache.entries) == len(directory.coops)
+    again = bulk_files(directory, SITE, cache)
+    assert again == bulk_files(directory, SITE)  # from pieces or from scratch: the same bytes
+    assert again["api/coops.json"] != first["api/coops.json"]
+    assert b"New!" in again["api/coops/alder-harbour.json"]
+    assert PiecesCache.open(cache_file, "v2").entries == {}  # another version starts empty

@@ -12,6 +12,10 @@ import csv
 import datetime as dt
 import io
 import json
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import urls
@@ -135,30 +139,116 @@ def opening_record(opening: Opening, directory: Directory, site_url: str) -> dic
     }
 
 
-def bulk_files(directory: Directory, site_url: str) -> dict[str, bytes]:
-    """Return the bulk data files (output-relative path → bytes), the same for the same data."""
-    coops = [coop_record(coop, directory, site_url) for coop in directory.coops]
-    coops.sort(key=lambda record: record["slug"])
-    openings = [opening_record(o, directory, site_url) for o in directory.openings()]
+@dataclass(frozen=True)
+class CoopPieces:
+    """One co-op's parts of the bulk files, as JSON text (``indent=2``, keys sorted)."""
+
+    record: str
+    openings: dict[str, str]
+    """Opening key → the opening's record."""
+
+
+def coop_pieces(coop: Coop, directory: Directory, site_url: str) -> CoopPieces:
+    """Serialise one co-op's record and its openings' records."""
+    return CoopPieces(
+        record=_dumps(coop_record(coop, directory, site_url)),
+        openings={o.key: _dumps(opening_record(o, directory, site_url)) for o in coop.openings},
+    )
+
+
+@dataclass
+class PiecesCache:
+    """Each co-op's serialised pieces, by slug, kept between builds beside the parse cache.
+
+    A piece is reused while its co-op's file is unchanged (its digest) and ``version`` (code,
+    site URL and day, which decides open or closed) is the same: after a one-file change, the
+    big collections are joined from pieces instead of serialising every co-op again.
+    """
+
+    file: Path | None
+    version: str
+    entries: dict[str, tuple[str, CoopPieces]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, file: Path | None, version: str) -> PiecesCache:
+        """Read the cache file if it was written for ``version``; else start empty."""
+        if file is not None:
+            try:
+                with file.open("rb") as handle:
+                    stored_version, entries = pickle.load(handle)
+                if stored_version == version:
+                    return cls(file, version, entries)
+            except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError):
+                pass
+        return cls(file, version)
+
+    def pieces(self, coop: Coop, directory: Directory, site_url: str) -> CoopPieces:
+        """Return a co-op's pieces, from the cache when its file has not changed."""
+        known = self.entries.get(coop.slug)
+        if known and known[0] == coop.source.digest:
+            return known[1]
+        made = coop_pieces(coop, directory, site_url)
+        self.entries[coop.slug] = (coop.source.digest, made)
+        return made
+
+    def save(self, slugs: set[str]) -> None:
+        """Write the cache, forgetting co-ops that are gone."""
+        if self.file is None:
+            return
+        kept = {slug: entry for slug, entry in self.entries.items() if slug in slugs}
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.file.with_suffix(".partial")
+        with partial.open("wb") as handle:
+            pickle.dump((self.version, kept), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, self.file)
+
+
+def bulk_files(
+    directory: Directory, site_url: str, cache: PiecesCache | None = None
+) -> dict[str, bytes]:
+    """Return the bulk data files (output-relative path → bytes), the same for the same data.
+
+    The collections are joined from each co-op's serialised pieces (cached between builds when
+    ``cache`` is given): the bytes are exactly those of serialising the whole at once.
+    """
+    cache = cache or PiecesCache(None, "")
+    coops = sorted(directory.coops, key=lambda coop: coop.slug)
+    pieces = {coop.slug: cache.pieces(coop, directory, site_url) for coop in coops}
+    openings = [pieces[o.coop_slug].openings[o.key] for o in directory.openings()]
     files = {
-        COOPS_JSON: _json(
-            {"generated_from": GENERATED_FROM, "count": len(coops), "coops": coops}
-        ),
-        OPENINGS_JSON: _json(
-            {"generated_from": GENERATED_FROM, "count": len(openings), "openings": openings}
-        ),
+        COOPS_JSON: _envelope("coops", [pieces[coop.slug].record for coop in coops]),
+        OPENINGS_JSON: _envelope("openings", openings),
         COOPS_CSV: _csv(directory, site_url),
     }
-    for record in coops:
-        files[coop_file(record["slug"])] = _json(record)
+    for coop in coops:
+        files[coop_file(coop.slug)] = (pieces[coop.slug].record + "\n").encode("utf-8")
+    cache.save({coop.slug for coop in coops})
     return files
 
 
 # --- parts -------------------------------------------------------------------------------------
 
 
-def _json(data: Any) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+_SLOT = "\x00items\x00"
+
+
+def _envelope(key: str, items: list[str]) -> bytes:
+    """Return ``{"count": n, "generated_from": ..., key: [items]}`` as ``_dumps`` would write it.
+
+    JSON indentation nests by adding the same indent to every line, so each item's text moves
+    two levels in and the list takes the place of a placeholder in the envelope.
+    """
+    envelope = _dumps({"generated_from": GENERATED_FROM, "count": len(items), key: _SLOT})
+    if items:
+        listed = "[\n" + ",\n".join("    " + item.replace("\n", "\n    ") for item in items)
+        listed += "\n  ]"
+    else:
+        listed = "[]"
+    return (envelope.replace(json.dumps(_SLOT), listed, 1) + "\n").encode("utf-8")
 
 
 def _csv(directory: Directory, site_url: str) -> bytes:

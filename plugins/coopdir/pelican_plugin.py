@@ -18,7 +18,14 @@ from pelican import signals
 from pelican.generators import Generator
 
 from . import clock, labels, urls
-from .export import COOPS_CSV, COOPS_JSON, OPENINGS_JSON, bulk_files, coop_file
+from .export import (
+    COOPS_CSV,
+    COOPS_JSON,
+    OPENINGS_JSON,
+    PiecesCache,
+    bulk_files,
+    coop_file,
+)
 from .facets import FACETS, opening_facets, slice_directory
 from .feeds import FORMATS, FeedWriter, plan_feeds
 from .incremental import (
@@ -260,7 +267,11 @@ class DirectoryGenerator(Generator):
             if not unchanged(name, (coop,), [name]):
                 stale.add(name)
         if stale:
-            for name, data in bulk_files(self.directory, self.coopdir.site_url).items():
+            cache = PiecesCache.open(
+                self.coopdir.cache_dir / "bulk.pickle" if self.coopdir.cache_dir else None,
+                digest_of([code_version(), self.coopdir.site_url, str(self.directory.today)]),
+            )
+            for name, data in bulk_files(self.directory, self.coopdir.site_url, cache).items():
                 if name in stale:
                     write_new_file(output / name, data)
         return collections + [coop_file(coop.slug) for coop in self.directory.coops]
