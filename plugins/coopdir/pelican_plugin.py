@@ -28,6 +28,7 @@ from .export import (
 )
 from .facets import FACETS, opening_facets, slice_directory
 from .feeds import FORMATS, FeedWriter, plan_feeds
+from .fragments import FragmentCache
 from .incremental import (
     LinkSafeWriter,
     coops_digest,
@@ -189,6 +190,9 @@ class DirectoryGenerator(Generator):
         )
         everything = coops_digest(self.directory.coops)
         fingerprints: dict[str, str] = {}
+        cache_dir = self.coopdir.cache_dir
+        fragments = FragmentCache(cache_dir / "fragments.pickle" if cache_dir else None, version)
+        self.env.globals["fragment"] = fragments
 
         def unchanged(key: str, depends: Any, files: list[str]) -> bool:
             fingerprint = digest_of([version, key, depends_digest(depends, everything)])
@@ -211,6 +215,8 @@ class DirectoryGenerator(Generator):
             )
             rendered += 1
         self.timings["pages"] = time.perf_counter() - started
+        self.timings["fragments_reused"] = fragments.hits
+        fragments.save()
         started = time.perf_counter()
         feed_files: list[str] = []
         written_feeds = 0

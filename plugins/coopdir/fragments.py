@@ -1,0 +1,59 @@
+"""Rendered pieces of the list pages, kept between builds: a co-op's table row, an opening's card.
+
+The directory, the openings page, the archive and the big slices repeat the same rows and cards
+thousands of times; a change to one co-op re-renders those pages but, with this cache, renders
+only that co-op's pieces again. A piece is keyed by what it shows (the co-op file's digest,
+the opening, the macro's arguments); the whole cache by the site version (theme, settings, day,
+which slices exist), so a template change starts it afresh. Full builds use it too (a row shown
+on ten pages is rendered once), so both kinds of build write the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+
+class FragmentCache:
+    """Rendered HTML by key; call it from a template: ``fragment(key, macro, *args)``."""
+
+    def __init__(self, file: Path | None, version: str) -> None:
+        self.file = file
+        self.version = version
+        self.pieces: dict[Hashable, str] = {}
+        self.used: set[Hashable] = set()
+        self.hits = 0
+        if file is not None:
+            try:
+                with file.open("rb") as handle:
+                    stored_version, pieces = pickle.load(handle)
+                if stored_version == version:
+                    self.pieces = pieces
+            except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError):
+                pass
+
+    def __call__(self, key: Hashable, render: Callable[..., Any], *args: Any) -> Markup:
+        """Return the piece for ``key``, rendering it with ``render(*args)`` the first time."""
+        self.used.add(key)
+        piece = self.pieces.get(key)
+        if piece is None:
+            piece = self.pieces[key] = str(render(*args))
+        else:
+            self.hits += 1
+        return Markup(piece)
+
+    def save(self) -> None:
+        """Write the pieces this build used (others belong to changed or removed entries)."""
+        if self.file is None:
+            return
+        kept = {key: piece for key, piece in self.pieces.items() if key in self.used}
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.file.with_suffix(".partial")
+        with partial.open("wb") as handle:
+            pickle.dump((self.version, kept), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, self.file)
