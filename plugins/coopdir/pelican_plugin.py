@@ -19,6 +19,7 @@ from pelican.generators import Generator
 from . import clock, labels, urls
 from .export import COOPS_CSV, COOPS_JSON, OPENINGS_JSON, bulk_files, coop_file
 from .facets import FACETS, slice_directory
+from .fediverse import fediverse_files, write_changed_files
 from .feeds import FORMATS, FeedWriter, plan_feeds
 from .incremental import (
     LinkSafeWriter,
@@ -31,6 +32,7 @@ from .incremental import (
     write_new_file,
     write_next_manifest,
 )
+from .keys import default_keys_dir
 from .load import LoadSettings, load_directory
 from .model import Directory
 from .pages import Page, plan_pages
@@ -213,6 +215,10 @@ class DirectoryGenerator(Generator):
         started = time.perf_counter()
         api_files = self._write_bulk_data(output, unchanged)
         self.timings["bulk_data"] = time.perf_counter() - started
+        started = time.perf_counter()
+        fediverse = self._fediverse_files()
+        write_changed_files(output, fediverse)
+        self.timings["fediverse"] = time.perf_counter() - started
         site_files = self._site_files()
         for name, data in site_files.items():
             write_new_file(output / name, data)
@@ -224,7 +230,7 @@ class DirectoryGenerator(Generator):
         if self.coopdir.incremental:
             # The build started from a copy of the previous site: drop what is gone.
             keep = {page.save_as for page in self.pages} | set(feed_files) | set(site_files)
-            keep |= set(api_files)
+            keep |= set(api_files) | set(fediverse)
             keep |= {Path(p).relative_to(output).as_posix() for p in writer.written_files}
             static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
             remove_stale_files(output, keep, (static,))
@@ -242,6 +248,25 @@ class DirectoryGenerator(Generator):
                 if name in stale:
                     write_new_file(output / name, data)
         return collections + [coop_file(coop.slug) for coop in self.directory.coops]
+
+    def _fediverse_files(self) -> dict[str, bytes]:
+        """Return the ActivityPub documents, WebFinger, NodeInfo and server configurations."""
+        note = self.env.get_template("ap_note.html")
+        page_urls = {page.url for page in self.pages}
+        site_url = self.coopdir.site_url
+        return fediverse_files(
+            self.directory,
+            site_url=site_url,
+            site_name=self.settings["SITENAME"],
+            note_html=lambda opening, coop, tags: note.render(
+                opening=opening,
+                coop=coop,
+                tags=tags,
+                page_url=urls.absolute(site_url, urls.opening_url(opening)),
+            ).strip(),
+            keys_dir=self.coopdir.keys_dir or default_keys_dir(),
+            page_exists=page_urls.__contains__,
+        )
 
     def _site_files(self) -> dict[str, bytes]:
         """Return the files about the whole site: sitemap.xml and robots.txt."""
