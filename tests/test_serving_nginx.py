@@ -1,0 +1,267 @@
+"""The fixture site served by nginx with the configuration the build wrote, walked as Mastodon does.
+
+WebFinger → actor → outbox → pages → activities → objects, checking status codes, content types
+(Mastodon refuses ActivityPub documents not served as ``application/activity+json``), that every
+``id`` is the URL it was fetched from, and that every URL stays on the site's host. nginx is
+Debian's (``.ci/install-test-deps`` installs it), run in the foreground on a free loopback port
+with a throwaway prefix. Requests go to 127.0.0.1 with the site's ``Host``, so the ids and
+WebFinger subjects are the real ones of the built site (``localhost:8000``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+import requests
+
+SITE_HOST = "localhost:8000"
+AP_TYPE = "application/activity+json"
+JRD_TYPE = "application/jrd+json"
+INSTALL_HINT = "run `make test` once (its .ci/install-test-deps installs nginx with apt-get)"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def served_config(site: Path, port: int) -> str:
+    """Return the build's own nginx.conf, pointed at the built site and a loopback port."""
+    text = (site / "server-config/nginx.conf").read_text("utf-8")
+    for line, replacement in (
+        ("    listen 80;", f"    listen 127.0.0.1:{port};"),
+        ("    root /srv/www/localhost;", f"    root {site};"),
+    ):
+        assert line in text, f"the generated nginx.conf has no {line.strip()!r}"
+        text = text.replace(line, replacement)
+    return text
+
+
+@pytest.fixture(scope="module")
+def nginx(directory_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """Run nginx on the built fixture site; yield its port."""
+    binary = shutil.which("nginx", path="/usr/sbin:/usr/bin:/sbin:/bin")
+    if binary is None:
+        pytest.fail(f"nginx not found: {INSTALL_HINT}", pytrace=False)
+    prefix = tmp_path_factory.mktemp("nginx")
+    port = free_port()
+    (prefix / "coopdir.conf").write_text(served_config(directory_site, port), "utf-8")
+    temp_paths = "\n".join(
+        f"    {kind}_temp_path {prefix}/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (prefix / "nginx.conf").write_text(
+        f"""daemon off;
+master_process off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+{temp_paths}
+    include {prefix}/coopdir.conf;
+}}
+""",
+        "utf-8",
+    )
+    log = prefix / "error.log"
+    command = [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(log)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            if process.poll() is not None:
+                output = log.read_text("utf-8") if log.exists() else ""
+                pytest.fail(f"nginx stopped ({process.returncode}):\n{output}", pytrace=False)
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("nginx did not listen within 10 s", pytrace=False)
+                time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+class Client:
+    """Fetch the site's absolute URLs from nginx on loopback, with the site's Host header."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxy for loopback
+
+    def request(self, method: str, url: str, accept: str = AP_TYPE) -> requests.Response:
+        parts = urlsplit(url)
+        assert parts.netloc == SITE_HOST, f"{url} leaves the site's host"
+        target = f"http://127.0.0.1:{self.port}{parts.path}" + (
+            f"?{parts.query}" if parts.query else ""
+        )
+        return self.session.request(
+            method,
+            target,
+            headers={"Host": SITE_HOST, "Accept": accept},
+            allow_redirects=False,
+            timeout=10,
+        )
+
+    def get(self, url: str, accept: str = AP_TYPE) -> requests.Response:
+        return self.request("GET", url, accept)
+
+    def document(self, url: str) -> dict[str, Any]:
+        """GET an ActivityPub document the way Mastodon checks it."""
+        response = self.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert response.headers["Content-Type"] == AP_TYPE, (url, response.headers)
+        document = response.json()
+        assert document["id"] == url, f"id {document['id']} is not the URL it came from: {url}"
+        return document
+
+
+@pytest.fixture(scope="module")
+def client(nginx: int) -> Client:
+    return Client(nginx)
+
+
+def accounts(site: Path) -> list[str]:
+    return sorted(path.stem for path in (site / ".well-known/webfinger.d").glob("*.json"))
+
+
+def webfinger_url(resource: str) -> str:
+    return f"http://{SITE_HOST}/.well-known/webfinger?resource={resource}"
+
+
+def test_webfinger_answers_raw_and_encoded_resources_with_cors(
+    client: Client, directory_site: Path
+) -> None:
+    names = accounts(directory_site)
+    assert "directory" in names and "alder-harbour" in names
+    for name in names:
+        resource = f"acct:{name}@{SITE_HOST}"
+        for spelling in (resource, quote(resource, safe=""), resource.replace(":", "%3a", 1)):
+            response = client.get(webfinger_url(spelling), accept=JRD_TYPE)
+            assert response.status_code == 200, spelling
+            assert response.headers["Content-Type"] == JRD_TYPE
+            assert response.headers["Access-Control-Allow-Origin"] == "*"
+            assert response.json()["subject"] == resource
+
+
+def test_webfinger_says_400_without_resource_and_404_for_strangers(client: Client) -> None:
+    missing = client.get(f"http://{SITE_HOST}/.well-known/webfinger", accept=JRD_TYPE)
+    assert missing.status_code == 400
+    assert missing.headers["Access-Control-Allow-Origin"] == "*"
+    for stranger in (
+        f"acct:nobody@{SITE_HOST}",
+        "acct:alder-harbour@elsewhere.example",
+        f"acct:alder-harbour@{SITE_HOST}.evil.example",
+        f"xacct:alder-harbour@{SITE_HOST}",
+    ):
+        assert client.get(webfinger_url(stranger), accept=JRD_TYPE).status_code == 404, stranger
+
+
+def test_webfinger_ignores_parameter_order_and_rel_and_takes_the_actor_url(
+    client: Client,
+) -> None:
+    resource = f"acct:alder-harbour@{SITE_HOST}"
+    url = (
+        f"http://{SITE_HOST}/.well-known/webfinger?rel=self&resource={resource}"
+        "&rel=http%3A%2F%2Fwebfinger.net%2Frel%2Fprofile-page"
+    )
+    assert client.get(url, accept=JRD_TYPE).json()["subject"] == resource
+    actor = f"http://{SITE_HOST}/ap/coops/alder-harbour/actor"
+    for spelling in (actor, quote(actor, safe="")):
+        response = client.get(webfinger_url(spelling), accept=JRD_TYPE)
+        assert response.status_code == 200
+        assert response.json()["subject"] == resource
+
+
+def test_walk_from_webfinger_to_every_object(client: Client, directory_site: Path) -> None:
+    fetched: set[str] = set()
+
+    def fetch(url: str) -> dict[str, Any]:
+        document = client.document(url)
+        fetched.add(url)
+        return document
+
+    for name in accounts(directory_site):
+        jrd = client.get(webfinger_url(f"acct:{name}@{SITE_HOST}"), accept=JRD_TYPE).json()
+        actor_url = next(link["href"] for link in jrd["links"] if link["rel"] == "self")
+        actor = fetch(actor_url)
+        # Mastodon's loop-back check, against the served WebFinger.
+        again = client.get(
+            webfinger_url(f"acct:{actor['preferredUsername']}@{urlsplit(actor['id']).netloc}"),
+            accept=JRD_TYPE,
+        ).json()
+        assert next(link["href"] for link in again["links"] if link["rel"] == "self") == actor_url
+        for collection in ("inbox", "followers", "following", "featured", "featuredTags"):
+            fetch(actor[collection])
+        page = client.get(actor["url"], accept="text/html")
+        assert page.status_code == 200
+        assert page.headers["Content-Type"].startswith("text/html")
+        outbox = fetch(actor["outbox"])
+        items: list[dict[str, Any]] = []
+        page_url = outbox.get("first")
+        while page_url:
+            page_document = fetch(page_url)
+            assert page_document["partOf"] == outbox["id"]
+            items += page_document["orderedItems"]
+            page_url = page_document.get("next")
+        assert len(items) == outbox["totalItems"]
+        for activity in items:
+            served = fetch(activity["id"])
+            assert served["type"] == activity["type"]
+            assert served["actor"] == actor["id"]
+            target = activity["object"]
+            target_id = target if isinstance(target, str) else target["id"]
+            note = fetch(target_id)
+            if note["type"] == "Note" and activity["type"] == "Create":
+                assert note["attributedTo"] == actor["id"]
+        for pinned in fetch(actor["featured"])["orderedItems"]:
+            assert fetch(pinned)["type"] == "Note"
+    # Every ActivityPub file of the site was reached from WebFinger.
+    on_disk = {
+        f"http://{SITE_HOST}/{path.relative_to(directory_site).as_posix()}"
+        for path in (directory_site / "ap").rglob("*")
+        if path.is_file()
+    }
+    assert on_disk == fetched
+
+
+def test_a_poll_only_inbox_refuses_posts_with_405(client: Client) -> None:
+    response = client.request("POST", f"http://{SITE_HOST}/ap/coops/alder-harbour/inbox")
+    assert response.status_code == 405
+
+
+def test_discovery_documents_have_their_content_types(client: Client) -> None:
+    expected = {
+        "/.well-known/host-meta": "application/xrd+xml",
+        "/.well-known/nodeinfo": "application/json",
+        "/nodeinfo/2.1": 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"',
+        "/.well-known/webfinger.d/alder-harbour.json": JRD_TYPE,
+    }
+    for path, media_type in expected.items():
+        response = client.get(f"http://{SITE_HOST}{path}", accept="*/*")
+        assert response.status_code == 200, path
+        assert response.headers["Content-Type"] == media_type, path
+        assert response.headers["Access-Control-Allow-Origin"] == "*", path
+
+
+def test_the_server_configurations_are_not_served(client: Client) -> None:
+    for name in ("nginx.conf", "Caddyfile"):
+        response = client.get(f"http://{SITE_HOST}/server-config/{name}", accept="*/*")
+        assert response.status_code == 404
