@@ -1,11 +1,12 @@
-"""The fixture site served by nginx with the configuration the build wrote, walked as Mastodon does.
+"""The fixture site served with the configurations the build wrote, walked as Mastodon does.
 
 WebFinger → actor → outbox → pages → activities → objects, checking status codes, content types
 (Mastodon refuses ActivityPub documents not served as ``application/activity+json``), that every
-``id`` is the URL it was fetched from, and that every URL stays on the site's host. nginx is
-Debian's (``.ci/install-test-deps`` installs it), run in the foreground on a free loopback port
-with a throwaway prefix. Requests go to 127.0.0.1 with the site's ``Host``, so the ids and
-WebFinger subjects are the real ones of the built site (``localhost:8000``).
+``id`` is the URL it was fetched from, and that every URL stays on the site's host. Every test
+runs against nginx and Caddy (Debian's; ``.ci/install-test-deps`` installs them), each run in
+the foreground on a free loopback port with a throwaway prefix and the build's own file.
+Requests go to 127.0.0.1 with the site's ``Host``, so the ids and WebFinger subjects are the
+real ones of the built site (``localhost:8000``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import requests
 SITE_HOST = "localhost:8000"
 AP_TYPE = "application/activity+json"
 JRD_TYPE = "application/jrd+json"
-INSTALL_HINT = "run `make test` once (its .ci/install-test-deps installs nginx with apt-get)"
+INSTALL_HINT = "run `make test` once (its .ci/install-test-deps installs it with apt-get)"
 
 
 def free_port() -> int:
@@ -34,27 +35,33 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def served_config(site: Path, port: int) -> str:
-    """Return the build's own nginx.conf, pointed at the built site and a loopback port."""
-    text = (site / "server-config/nginx.conf").read_text("utf-8")
-    for line, replacement in (
-        ("    listen 80;", f"    listen 127.0.0.1:{port};"),
-        ("    root /srv/www/localhost;", f"    root {site};"),
-    ):
-        assert line in text, f"the generated nginx.conf has no {line.strip()!r}"
+def generated(site: Path, name: str, replacements: list[tuple[str, str]]) -> str:
+    """Return one of the build's own server configurations, pointed at the built site."""
+    text = (site / "server-config" / name).read_text("utf-8")
+    for line, replacement in replacements:
+        assert line in text, f"the generated {name} has no {line.strip()!r}"
         text = text.replace(line, replacement)
     return text
 
 
-@pytest.fixture(scope="module")
-def nginx(directory_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """Run nginx on the built fixture site; yield its port."""
-    binary = shutil.which("nginx", path="/usr/sbin:/usr/bin:/sbin:/bin")
-    if binary is None:
-        pytest.fail(f"nginx not found: {INSTALL_HINT}", pytrace=False)
-    prefix = tmp_path_factory.mktemp("nginx")
-    port = free_port()
-    (prefix / "coopdir.conf").write_text(served_config(directory_site, port), "utf-8")
+def find(binary: str) -> str:
+    path = shutil.which(binary, path="/usr/sbin:/usr/bin:/sbin:/bin")
+    if path is None:
+        pytest.fail(f"{binary} not found: {INSTALL_HINT}", pytrace=False)
+    return path
+
+
+def nginx_command(site: Path, prefix: Path, port: int) -> list[str]:
+    """Write nginx's main configuration around the generated one; return its command line."""
+    (prefix / "coopdir.conf").write_text(
+        generated(
+            site,
+            "nginx.conf",
+            [("    listen 80;", f"    listen 127.0.0.1:{port};"),
+             ("    root /srv/www/localhost;", f"    root {site};")],
+        ),
+        "utf-8",
+    )
     temp_paths = "\n".join(
         f"    {kind}_temp_path {prefix}/{kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -77,20 +84,51 @@ http {{
         "utf-8",
     )
     log = prefix / "error.log"
-    command = [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(log)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return [find("nginx"), "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(log)]
+
+
+def caddy_command(site: Path, prefix: Path, port: int) -> list[str]:
+    """Write a Caddyfile: global options, then the generated site block on a loopback port."""
+    block = generated(
+        site,
+        "Caddyfile",
+        [("http://localhost:8000 {", f"http://:{port} {{\n    bind 127.0.0.1"),
+         ("    root * /srv/www/localhost", f"    root * {site}")],
+    )
+    options = f"{{\n    admin off\n    storage file_system {prefix}\n}}\n"
+    (prefix / "Caddyfile").write_text(options + block, "utf-8")
+    return [find("caddy"), "run", "--adapter", "caddyfile", "--config", str(prefix / "Caddyfile")]
+
+
+SERVERS = {"nginx": nginx_command, "caddy": caddy_command}
+
+
+@pytest.fixture(scope="module", params=sorted(SERVERS))
+def server(
+    request: pytest.FixtureRequest, directory_site: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[int]:
+    """Serve the built fixture site with a generated configuration; yield the port."""
+    prefix = tmp_path_factory.mktemp(request.param)
+    port = free_port()
+    command = SERVERS[request.param](directory_site, prefix, port)
+    log = prefix / "output.log"
+    env = {"PATH": "/usr/sbin:/usr/bin:/bin", "HOME": str(prefix), "XDG_DATA_HOME": str(prefix),
+           "XDG_CONFIG_HOME": str(prefix)}
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + 10
         while True:
             if process.poll() is not None:
-                output = log.read_text("utf-8") if log.exists() else ""
-                pytest.fail(f"nginx stopped ({process.returncode}):\n{output}", pytrace=False)
+                logs = "".join(p.read_text("utf-8") for p in prefix.glob("*.log"))
+                stopped = f"{request.param} stopped ({process.returncode}):\n{logs}"
+                pytest.fail(stopped, pytrace=False)
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    pytest.fail("nginx did not listen within 10 s", pytrace=False)
+                    pytest.fail(f"{request.param} did not listen within 10 s", pytrace=False)
                 time.sleep(0.05)
         yield port
     finally:
@@ -134,8 +172,8 @@ class Client:
 
 
 @pytest.fixture(scope="module")
-def client(nginx: int) -> Client:
-    return Client(nginx)
+def client(server: int) -> Client:
+    return Client(server)
 
 
 def accounts(site: Path) -> list[str]:
