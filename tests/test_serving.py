@@ -3,7 +3,7 @@
 WebFinger → actor → outbox → pages → activities → objects, checking status codes, content types
 (Mastodon refuses ActivityPub documents not served as ``application/activity+json``), that every
 ``id`` is the URL it was fetched from, and that every URL stays on the site's host. Every test
-runs against nginx and Caddy (Debian's; ``.ci/install-test-deps`` installs them), each run in
+runs against nginx, Caddy and Apache (Debian's; ``.ci/install-test-deps`` installs them), each in
 the foreground on a free loopback port with a throwaway prefix and the build's own file.
 Requests go to 127.0.0.1 with the site's ``Host``, so the ids and WebFinger subjects are the
 real ones of the built site (``localhost:8000``).
@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,15 +101,63 @@ def caddy_command(site: Path, prefix: Path, port: int) -> list[str]:
     return [find("caddy"), "run", "--adapter", "caddyfile", "--config", str(prefix / "Caddyfile")]
 
 
-SERVERS = {"nginx": nginx_command, "caddy": caddy_command}
+APACHE_MODULES = ("mpm_event", "authz_core", "mime", "dir", "rewrite", "headers")
+
+
+def apache_command(site: Path, prefix: Path, port: int) -> list[str]:
+    """Write an httpd.conf that serves a copy of the site with its .htaccess.
+
+    Apache will not serve as root: its worker runs as nobody, so it gets a world-readable copy
+    of the site (in a prefix outside pytest's folders, which are private to their owner).
+    """
+    readable = prefix / "public"
+    readable.mkdir()
+    copy = readable / "site"
+    shutil.copytree(site, copy)
+    for path in (prefix, readable, copy, *copy.rglob("*")):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    modules = "\n".join(
+        f"LoadModule {name}_module /usr/lib/apache2/modules/mod_{name}.so"
+        for name in APACHE_MODULES
+    )
+    (prefix / "httpd.conf").write_text(
+        f"""ServerRoot "{prefix}"
+ServerName localhost
+Listen 127.0.0.1:{port}
+PidFile {prefix}/httpd.pid
+ErrorLog {prefix}/error.log
+LogLevel warn
+User nobody
+Group nogroup
+{modules}
+TypesConfig /etc/mime.types
+DocumentRoot "{copy}"
+DirectoryIndex index.html
+ErrorDocument 404 /404.html
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory "{copy}">
+    AllowOverride All
+    Require all granted
+</Directory>
+""",
+        "utf-8",
+    )
+    return [find("apache2"), "-X", "-f", str(prefix / "httpd.conf")]
+
+
+SERVERS = {"nginx": nginx_command, "caddy": caddy_command, "apache": apache_command}
 
 
 @pytest.fixture(scope="module", params=sorted(SERVERS))
 def server(
-    request: pytest.FixtureRequest, directory_site: Path, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, directory_site: Path
 ) -> Iterator[int]:
     """Serve the built fixture site with a generated configuration; yield the port."""
-    prefix = tmp_path_factory.mktemp(request.param)
+    # Outside pytest's folders, which only their owner may enter (Apache's worker is nobody).
+    prefix = Path(tempfile.mkdtemp(prefix=f"coopdir-{request.param}-"))
     port = free_port()
     command = SERVERS[request.param](directory_site, prefix, port)
     log = prefix / "output.log"
@@ -134,6 +183,7 @@ def server(
     finally:
         process.terminate()
         process.wait(timeout=10)
+        shutil.rmtree(prefix, ignore_errors=True)
 
 
 class Client:
