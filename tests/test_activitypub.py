@@ -21,7 +21,7 @@ import pytest
 import yaml
 from apmodel._core._jsonjd.loader import PRELOAD_JSONLD_PATH_MAPPINGS, get_schema
 from apmodel.nodeinfo.nodeinfo import Nodeinfo
-from conftest import TODAY, check, write_coop
+from conftest import TODAY, check, problems_for, write_coop
 from pyld import jsonld
 from sitecheck import ROOT, parse
 
@@ -405,3 +405,11 @@ def test_a_key_pair_is_made_once_and_the_private_key_is_its_owners_alone(tmp_pat
     public_key_path(keys, "acme").unlink()
     assert public_key_pem(keys, "acme") == first
     assert os.listdir(keys) and public_key_pem(keys, "other") != first
+
+
+def test_a_coop_cannot_take_the_directorys_account_name(workdir: Path) -> None:
+    write_coop(workdir, "directory", "name: Directory Co-op\nwebsite: https://dir.example.org/\n")
+    assert problems_for(workdir / "coops") == [
+        "coops/directory.yaml:1:1: the slug 'directory' is taken by the directory's own "
+        "fediverse account — rename the file, e.g. to directory-coop.yaml"
+    ]
