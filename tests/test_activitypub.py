@@ -413,3 +413,29 @@ def test_a_coop_cannot_take_the_directorys_account_name(workdir: Path) -> None:
         "coops/directory.yaml:1:1: the slug 'directory' is taken by the directory's own "
         "fediverse account — rename the file, e.g. to directory-coop.yaml"
     ]
+
+
+def _html_fields(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("content", "summary", "value") and isinstance(item, str):
+                yield item
+            else:
+                yield from _html_fields(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _html_fields(item)
+
+
+def test_hostile_text_stays_text_in_every_document(build_site: Any) -> None:
+    site = build_site(ROOT / "tests" / "fixtures" / "hostile")
+    fields = [html for _, document in ap_documents(site) for html in _html_fields(document)]
+    assert any("window.__pwned" in html for html in fields), "the hostile text is in there"
+    for html in fields:
+        soup = parse_html(html)
+        assert soup.find(["script", "img", "svg", "style", "iframe"]) is None, html[:200]
+        for element in soup.find_all(True):
+            assert not [name for name in element.attrs if name.startswith("on")], html[:200]
+            href = element.get("href")
+            if href:
+                assert urlsplit(href).scheme in ("http", "https"), href

@@ -466,12 +466,6 @@ class ActivityPubWriter:
             f'<a href="{escape(home)}">{escape(home)}</a>. Each co-op has an account of its '
             "own too.</p>"
         )
-        announced = [
-            o
-            for coop in self.directory.coops
-            for o in self.published(coop)
-            if self.is_open(o)
-        ]
         counts = Counter(
             slug
             for o in open_now
@@ -494,7 +488,7 @@ class ActivityPubWriter:
             ),
         }
         activities = []
-        for opening in announced:
+        for opening in open_now:
             announce = self.announce(opening)
             documents[account.path(f"announce/{opening.coop_slug}/{opening.id}")] = announce
             activities.append(announce)
