@@ -289,11 +289,14 @@ def many_openings(count: int, closed: int) -> str:
             f"  - id: job-{number}\n    title: Job {number}\n    posted: {posted}\n"
             f"    closes: {closes}\n    apply: https://busy.example.org/jobs/{number}\n"
             f"    technologies: [python]\n"
+            + ("    updated: 2026-10-25\n" if number == count - 1 else "")
         )
     return "".join(lines)
 
 
-def test_featured_pins_the_five_newest_open_openings(tmp_path: Path) -> None:
+def test_featured_pins_the_five_newest_open_openings_and_notes_carry_their_edits(
+    tmp_path: Path,
+) -> None:
     write_coop(
         tmp_path,
         "busy",
@@ -316,6 +319,10 @@ def test_featured_pins_the_five_newest_open_openings(tmp_path: Path) -> None:
     newest_open = [f"https://jobs.example/ap/coops/busy/openings/job-{n}" for n in (8, 7, 6, 5, 4)]
     assert featured["orderedItems"] == newest_open
     assert len(featured["orderedItems"]) == FEATURED
+    edited = json.loads(files["/ap/coops/busy/openings/job-8"])
+    assert edited["published"] == "2026-10-09T00:00:00Z"
+    assert edited["updated"] == "2026-10-25T00:00:00Z"
+    assert "updated" not in json.loads(files["/ap/coops/busy/openings/job-7"])
     tags = json.loads(files["/ap/coops/busy/featured-tags"])
     assert [tag["name"] for tag in tags["items"]] == ["#Python", "#CoopJobs"]
 
