@@ -129,8 +129,13 @@ def _moment(day: dt.date) -> str:
 
 
 def dumps(document: dict[str, Any]) -> bytes:
-    """Serialise a document the same way every time (UTF-8, keys in the order written)."""
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    """Serialise a document the same way every time (UTF-8, keys in the order written).
+
+    Compact, for machines: without ``indent`` json uses its C encoder, several times faster
+    over the tens of thousands of documents of a large directory.
+    """
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
 
 
 NoteHtml = Callable[[Opening, Coop, list[Hashtag]], str]

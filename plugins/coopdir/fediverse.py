@@ -12,7 +12,6 @@ from pathlib import Path
 
 from . import urls
 from .activitypub import ActivityPubWriter, NoteHtml, accounts
-from .incremental import write_new_file
 from .keys import public_key_pem
 from .model import Directory
 from .serverconf import server_files
@@ -63,17 +62,23 @@ def fediverse_files(
 def write_changed_files(output: Path, files: dict[str, bytes]) -> int:
     """Write the files whose bytes differ from what is there; return how many were written.
 
-    Rendering these documents takes milliseconds; comparing bytes keeps a rebuild from
-    touching (and re-uploading) what did not change, without fingerprints to maintain.
+    Rendering these documents takes little time next to writing tens of thousands of small
+    files; comparing bytes keeps a rebuild from touching (and re-uploading) what did not
+    change, without fingerprints to maintain. A changed file is unlinked first: a rebuild
+    starts from hard links to the previous site, which must never be written through.
     """
     written = 0
+    folders: set[Path] = set()
     for name, data in files.items():
         path = output / name
         try:
             if path.read_bytes() == data:
                 continue
-        except OSError:
-            pass
-        write_new_file(path, data)
+            path.unlink()
+        except FileNotFoundError:
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
+        path.write_bytes(data)
         written += 1
     return written
