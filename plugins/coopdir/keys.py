@@ -2,10 +2,10 @@
 
 Servers check signed requests against the public key an actor publishes, so an actor's key must
 not change from build to build: the pair is generated once, on first use, into the keys folder
-(``COOPDIR_KEYS_DIR``, else ``~/.local/share/coopdir/keys``), and read from there afterwards. The
-build only ever reads public keys; the private key is for the (later) delivery service. A
-folder may hold only ``<account>.public.pem`` (as the test fixtures do): then the build needs no
-private key at all.
+(``COOPDIR_KEYS_DIR``, else ``~/.local/share/coopdir/keys``), and read from there afterwards.
+The build only reads public keys; the private key signs what the site sends
+(``signatures.py``). A folder may hold only ``<account>.public.pem`` (as the test fixtures do):
+then it can build but not sign.
 """
 
 from __future__ import annotations
@@ -52,6 +52,26 @@ def public_key_pem(keys_dir: Path, account: str) -> str:
     )
     public.write_bytes(pem)
     return pem.decode("ascii")
+
+
+def private_key(keys_dir: Path, account: str) -> rsa.RSAPrivateKey:
+    """Return an account's private key, for signing what the site sends (never published).
+
+    Only a folder that also made the public key can sign: a folder holding just the public
+    key (copied from elsewhere) is an error, since a new pair would not match the published key.
+    """
+    path = private_key_path(keys_dir, account)
+    if not path.is_file():
+        if public_key_path(keys_dir, account).is_file():
+            raise FileNotFoundError(
+                f"{path}: no private key for {account!r}, only its public key — copy the private"
+                " key from the machine that builds the site (COOPDIR_KEYS_DIR there)"
+            )
+        public_key_pem(keys_dir, account)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"{path}: not an RSA private key — remove it to have a new pair made")
+    return key
 
 
 def _write_private(path: Path, key: rsa.RSAPrivateKey) -> None:
