@@ -136,6 +136,8 @@ def _inbox_handler(account: Account) -> Any:
             return web.Response(status=401, text=str(refusal))
         if activity.get("actor") != signer["id"]:
             return web.Response(status=401, text="the activity's actor did not sign it")
+        if not isinstance(signer.get("inbox"), str):
+            return web.Response(status=400, text="the signer's actor has no inbox")
         await _apply(request.app, account, activity, signer, settings)
         return web.Response(status=202)
 
