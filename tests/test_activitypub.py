@@ -26,7 +26,8 @@ from pyld import jsonld
 from sitecheck import ROOT, parse
 
 from coopdir import urls
-from coopdir.activitypub import FEATURED, ActivityPubWriter, hashtag_name
+from coopdir.activitypub import FEATURED, ActivityPubWriter
+from coopdir.apvocab import hashtag_name
 from coopdir.keys import private_key_path, public_key_path, public_key_pem
 from coopdir.model import Directory
 from coopdir.serverconf import netlify_redirects

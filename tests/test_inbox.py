@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from test_serving import free_port
 from test_signatures import fedify_verify
 
-from coopdir.activitypub import Account, ActivityPubWriter, accounts
+from coopdir.activitypub import ActivityPubWriter
+from coopdir.apvocab import Account, accounts
 from coopdir.inbox import FollowerStore, InboxSettings, make_app
 from coopdir.keys import public_key_pem
 from coopdir.model import Directory

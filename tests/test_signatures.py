@@ -19,7 +19,8 @@ from apsig.draft.verify import Verifier
 from conftest import TODAY, check, write_coop
 from sitecheck import ROOT
 
-from coopdir.activitypub import Account, ActivityPubWriter
+from coopdir.activitypub import ActivityPubWriter
+from coopdir.apvocab import Account
 from coopdir.keys import private_key, public_key_path, public_key_pem
 from coopdir.model import Directory
 from coopdir.signatures import key_id, signed_headers

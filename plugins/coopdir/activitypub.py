@@ -19,47 +19,26 @@ directory (``@directory@<host>``). Every document is a file under ``/ap/`` whose
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
 from . import labels, urls
+from .apvocab import (
+    ACTOR_CONTEXT,
+    AS2,
+    OBJECT_CONTEXT,
+    PUBLIC,
+    Account,
+    Hashtag,
+    dumps,
+    hashtag_name,
+    moment,
+)
 from .jsonld import _valid_through
 from .model import Coop, Directory, Opening
-
-AS2 = "https://www.w3.org/ns/activitystreams"
-SECURITY = "https://w3id.org/security/v1"
-PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-MEDIA_TYPE = "application/activity+json"
-
-EXTENSIONS: dict[str, Any] = {
-    "toot": "http://joinmastodon.org/ns#",
-    "discoverable": "toot:discoverable",
-    "indexable": "toot:indexable",
-    "featured": {"@id": "toot:featured", "@type": "@id"},
-    "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
-    "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
-    "Hashtag": "as:Hashtag",
-    "schema": "http://schema.org#",
-    "PropertyValue": "schema:PropertyValue",
-    "value": "schema:value",
-    "wf": "https://purl.archive.org/socialweb/webfinger#",
-    "webfinger": {"@id": "wf:webfinger", "@type": "http://www.w3.org/2001/XMLSchema#string"},
-    "poll": "https://w3id.org/fep/b06c#",
-    "pollOnly": "poll:pollOnly",
-    "updateInterval": "poll:updateInterval",
-}
-"""Terms the official AS2 context lacks, declared inline as Mastodon does (FEP-2c59 ``webfinger``,
-FEP-b06c ``pollOnly``/``updateInterval``, Mastodon's ``toot:`` terms)."""
-
-ACTOR_CONTEXT: list[Any] = [AS2, SECURITY, EXTENSIONS]
-"""Mastodon requires the AS2 context by its exact URL; the security context defines publicKey."""
-OBJECT_CONTEXT: list[Any] = [AS2, {"Hashtag": "as:Hashtag"}]
 
 PAGE_SIZE = 30
 """Outbox items per page (GoToSocial's page size; the research checklist's upper bound)."""
@@ -69,73 +48,6 @@ UPDATE_INTERVAL = "P1D"
 """The site is rebuilt nightly: how often a poller should look again (FEP-b06c)."""
 SITE_TAG = "CoopJobs"
 """A hashtag on every opening, so one hashtag timeline gathers them all."""
-
-
-@dataclass(frozen=True)
-class Hashtag:
-    """A hashtag as Mastodon links it: ``#Python`` pointing at our technology page."""
-
-    name: str
-    href: str
-
-    def as_object(self) -> dict[str, str]:
-        """Return it as an AS2 ``Hashtag`` object."""
-        return {"type": "Hashtag", "href": self.href, "name": f"#{self.name}"}
-
-
-def hashtag_name(label: str) -> str:
-    """Turn a label into a hashtag Mastodon accepts: ``Ruby on Rails`` → ``RubyOnRails``.
-
-    Mastodon hashtags are letters, digits and underscores, so ``C++``, ``C#`` and ``.NET`` get
-    the names people use for them in hashtags.
-    """
-    text = label.replace("++", "pp").replace("#", "Sharp")
-    text = re.sub(r"^\.", "Dot", text)
-    words = re.findall(r"[^\W_]+", text)
-    return "".join(word[0].upper() + word[1:] for word in words)
-
-
-@dataclass(frozen=True)
-class Account:
-    """An actor: its account name and the folder that holds its documents."""
-
-    name: str
-    coop: Coop | None = None
-
-    @property
-    def folder(self) -> str:
-        """Return the root-relative folder of the account's documents."""
-        return urls.ap_folder(self.name, is_coop=self.coop is not None)
-
-    def path(self, part: str) -> str:
-        """Return the root-relative URL of one of the account's documents."""
-        return self.folder + part
-
-    @property
-    def actor(self) -> str:
-        """Return the root-relative URL of the actor."""
-        return self.path("actor")
-
-
-def accounts(directory: Directory) -> list[Account]:
-    """Return every actor: the directory's, then one per co-op (by slug)."""
-    return [Account(urls.AP_DIRECTORY_ACCOUNT)] + [
-        Account(coop.slug, coop) for coop in directory.coops
-    ]
-
-
-def _moment(day: dt.date) -> str:
-    return f"{day.isoformat()}T00:00:00Z"
-
-
-def dumps(document: dict[str, Any]) -> bytes:
-    """Serialise a document the same way every time (UTF-8, keys in the order written).
-
-    Compact, for machines: without ``indent`` json uses its C encoder, several times faster
-    over the tens of thousands of documents of a large directory.
-    """
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-    return (text + "\n").encode("utf-8")
 
 
 NoteHtml = Callable[[Opening, Coop, list[Hashtag]], str]
@@ -215,8 +127,8 @@ class ActivityPubWriter:
                 "id": note_id,
                 "type": "Tombstone",
                 "formerType": "Note",
-                "published": _moment(opening.posted),
-                "deleted": _moment(self.closed_on(opening)),
+                "published": moment(opening.posted),
+                "deleted": moment(self.closed_on(opening)),
             }
         tags = self.opening_tags(opening, coop)
         content = self.note_html(opening, coop, tags)
@@ -229,10 +141,10 @@ class ActivityPubWriter:
             "contentMap": {"en": content},
             "url": self.absolute(urls.opening_url(opening)),
             "attributedTo": self.absolute(account.actor),
-            "published": _moment(opening.posted),
+            "published": moment(opening.posted),
         }
         if opening.updated and opening.updated > opening.posted:
-            note["updated"] = _moment(opening.updated)
+            note["updated"] = moment(opening.updated)
         note.update(
             {
                 "to": [PUBLIC],
@@ -252,7 +164,7 @@ class ActivityPubWriter:
             "id": self.absolute(account.path(f"create/{opening.id}")),
             "type": "Create",
             "actor": self.absolute(account.actor),
-            "published": _moment(opening.posted),
+            "published": moment(opening.posted),
             "to": [PUBLIC],
             "cc": [self.absolute(account.path("followers"))],
             "object": note,
@@ -282,7 +194,7 @@ class ActivityPubWriter:
             "id": self.absolute(account.path(f"announce/{opening.coop_slug}/{opening.id}")),
             "type": "Announce",
             "actor": self.absolute(account.actor),
-            "published": _moment(opening.posted),
+            "published": moment(opening.posted),
             "to": [PUBLIC],
             "cc": [self.absolute(account.path("followers"))],
             "object": self.absolute(urls.ap_note_url(opening)),
@@ -429,7 +341,7 @@ class ActivityPubWriter:
         if coop.logo:
             extra["icon"] = {"type": "Image", "url": coop.logo}
         if coop.added:
-            extra["published"] = _moment(coop.added)
+            extra["published"] = moment(coop.added)
         documents: dict[str, dict[str, Any]] = {
             account.actor: self._actor(
                 account, kind="Organization", name=coop.name, summary=summary, url=page,

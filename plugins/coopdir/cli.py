@@ -334,7 +334,7 @@ def inbox(
     """
     from aiohttp import web
 
-    from .activitypub import accounts
+    from .apvocab import accounts
     from .inbox import InboxSettings, make_app
     from .keys import default_keys_dir
     from .load import load_directory

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import urls
-from .activitypub import ActivityPubWriter, NoteHtml, accounts
+from .activitypub import ActivityPubWriter, NoteHtml
+from .apvocab import accounts
 from .keys import public_key_pem
 from .model import Directory
 from .serverconf import server_files

@@ -32,7 +32,7 @@ from aiohttp import web
 from apsig.draft.verify import Verifier
 
 from . import urls
-from .activitypub import AS2, MEDIA_TYPE, Account
+from .apvocab import AS2, MEDIA_TYPE, Account
 from .signatures import signed_headers
 
 KEY_ID = re.compile(r'keyId="([^"]+)"')

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from . import urls
-from .activitypub import MEDIA_TYPE
+from .apvocab import MEDIA_TYPE
 from .webfinger import (
     HOST_META,
     JRD_MEDIA_TYPE,

@@ -14,7 +14,7 @@ from pathlib import Path
 from apsig.draft.sign import Signer
 
 from . import urls
-from .activitypub import Account
+from .apvocab import Account
 from .keys import private_key
 
 

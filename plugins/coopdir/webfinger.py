@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 from . import urls
-from .activitypub import MEDIA_TYPE, Account
+from .apvocab import MEDIA_TYPE, Account
 
 JRD_MEDIA_TYPE = "application/jrd+json"
 XRD_MEDIA_TYPE = "application/xrd+xml"
