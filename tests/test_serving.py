@@ -11,6 +11,7 @@ real ones of the built site (``localhost:8000``).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -151,15 +152,13 @@ ErrorDocument 404 /404.html
 SERVERS = {"nginx": nginx_command, "caddy": caddy_command, "apache": apache_command}
 
 
-@pytest.fixture(scope="module", params=sorted(SERVERS))
-def server(
-    request: pytest.FixtureRequest, directory_site: Path
-) -> Iterator[int]:
-    """Serve the built fixture site with a generated configuration; yield the port."""
+@contextlib.contextmanager
+def running(kind: str, site: Path) -> Iterator[int]:
+    """Serve a built site with the generated configuration of ``kind``; yield the port."""
     # Outside pytest's folders, which only their owner may enter (Apache's worker is nobody).
-    prefix = Path(tempfile.mkdtemp(prefix=f"coopdir-{request.param}-"))
+    prefix = Path(tempfile.mkdtemp(prefix=f"coopdir-{kind}-"))
     port = free_port()
-    command = SERVERS[request.param](directory_site, prefix, port)
+    command = SERVERS[kind](site, prefix, port)
     log = prefix / "output.log"
     env = {"PATH": "/usr/sbin:/usr/bin:/bin", "HOME": str(prefix), "XDG_DATA_HOME": str(prefix),
            "XDG_CONFIG_HOME": str(prefix)}
@@ -170,20 +169,26 @@ def server(
         while True:
             if process.poll() is not None:
                 logs = "".join(p.read_text("utf-8") for p in prefix.glob("*.log"))
-                stopped = f"{request.param} stopped ({process.returncode}):\n{logs}"
-                pytest.fail(stopped, pytrace=False)
+                pytest.fail(f"{kind} stopped ({process.returncode}):\n{logs}", pytrace=False)
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    pytest.fail(f"{request.param} did not listen within 10 s", pytrace=False)
+                    pytest.fail(f"{kind} did not listen within 10 s", pytrace=False)
                 time.sleep(0.05)
         yield port
     finally:
         process.terminate()
         process.wait(timeout=10)
         shutil.rmtree(prefix, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=sorted(SERVERS))
+def server(request: pytest.FixtureRequest, directory_site: Path) -> Iterator[int]:
+    """Serve the built fixture site with each generated configuration; yield the port."""
+    with running(request.param, directory_site) as port:
+        yield port
 
 
 class Client:

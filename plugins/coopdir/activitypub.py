@@ -9,8 +9,9 @@ directory (``@directory@<host>``). Every document is a file under ``/ap/`` whose
   the ``name`` is for Lemmy and other threadiverse software.
 - ``featured`` lists the newest open openings: Mastodon and Misskey fetch it when they first
   see an actor, so a profile shows openings even before anyone follows it.
-- No inbox service runs in the static tier: actors say ``pollOnly`` (FEP-b06c), their inbox is
-  an empty collection, and the server configurations answer POSTs to it with 405.
+- Without the inbox service (``coopdir inbox``), actors say ``pollOnly`` (FEP-b06c), their
+  inbox is an empty collection, and the server configurations answer POSTs to it with 405. With
+  it (``inbox_upstream``), the configurations pass inbox POSTs to the service.
 - A closed opening's object becomes a ``Tombstone`` and its outbox gains a ``Delete``.
 - Dates come from the data (``posted``, ``updated``, ``closes``), never from the clock, so the
   same data and keys give byte-identical files.
@@ -65,6 +66,7 @@ class ActivityPubWriter:
         note_html: NoteHtml,
         public_key: Callable[[str], str],
         page_exists: Callable[[str], bool],
+        poll_only: bool = True,
     ) -> None:
         self.directory = directory
         self.site_url = site_url
@@ -73,6 +75,7 @@ class ActivityPubWriter:
         self.note_html = note_html
         self.public_key = public_key
         self.page_exists = page_exists
+        self.poll_only = poll_only
 
     def absolute(self, url: str) -> str:
         """Return an absolute URL for a root-relative one."""
@@ -299,7 +302,7 @@ class ActivityPubWriter:
             "discoverable": True,
             "indexable": True,
             "manuallyApprovesFollowers": False,
-            "pollOnly": True,
+            **({"pollOnly": True} if self.poll_only else {}),
             "updateInterval": UPDATE_INTERVAL,
             **extra,
             "publicKey": {

@@ -35,8 +35,12 @@ def fediverse_files(
     note_html: NoteHtml,
     keys_dir: Path,
     page_exists: Callable[[str], bool],
+    inbox_upstream: str | None = None,
 ) -> dict[str, bytes]:
-    """Return every fediverse file of the site: output-relative path → bytes."""
+    """Return every fediverse file of the site: output-relative path → bytes.
+
+    ``inbox_upstream`` is where the inbox service listens, when one runs.
+    """
     writer = ActivityPubWriter(
         directory,
         site_url=site_url,
@@ -44,6 +48,7 @@ def fediverse_files(
         note_html=note_html,
         public_key=lambda account: public_key_pem(keys_dir, account),
         page_exists=page_exists,
+        poll_only=inbox_upstream is None,
     )
     every = accounts(directory)
     files = writer.directory_files()
@@ -56,7 +61,9 @@ def fediverse_files(
     files[WELL_KNOWN_NODEINFO] = nodeinfo_links(site_url)
     files[NODEINFO_URL] = nodeinfo(len(every), posts, site_name)
     relative = {path.lstrip("/"): data for path, data in files.items()}
-    relative.update(server_files(site_url, [(a.name, a.actor) for a in every]))
+    relative.update(
+        server_files(site_url, [(a.name, a.actor) for a in every], inbox_upstream=inbox_upstream)
+    )
     return relative
 
 

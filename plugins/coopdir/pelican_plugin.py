@@ -266,6 +266,7 @@ class DirectoryGenerator(Generator):
             ).strip(),
             keys_dir=self.coopdir.keys_dir or default_keys_dir(),
             page_exists=page_urls.__contains__,
+            inbox_upstream=self.coopdir.inbox_upstream,
         )
 
     def _site_files(self) -> dict[str, bytes]:

@@ -36,6 +36,8 @@ CONFIG_FOLDER = "server-config/"
 """Where the build writes the nginx and Caddy files; every configuration hides it."""
 AP_PREFIX = "/ap/"
 JRD_PREFIX = urls.webfinger_file("x").rsplit("/", 1)[0] + "/"
+INBOX_PATH = r"^/ap/(?:coops/[a-z0-9-]+|directory)/inbox$"
+"""Every actor's inbox: what goes to the inbox service, when one runs."""
 RESERVED = ":@/"
 """Characters of an ``acct:`` URI or URL that clients may send percent-encoded."""
 
@@ -92,11 +94,13 @@ def nginx_conf(
     *,
     root: str | None = None,
     listen: str = "80",
+    inbox_upstream: str | None = None,
 ) -> str:
     """Return an nginx configuration to ``include`` in the ``http { }`` block.
 
     ``$arg_resource`` is the query value as sent (not decoded), hence the patterns that accept
-    both spellings.
+    both spellings. With ``inbox_upstream``, POSTs to inboxes go to the inbox service, with the
+    Host header as sent (the signature covers it).
     """
     server_name = urlsplit(site_url).hostname or "_"
     lines = [
@@ -127,11 +131,26 @@ def nginx_conf(
         *_nginx_typed(f"= {WELL_KNOWN_NODEINFO}", "application/json"),
         *_nginx_typed(f"= {NODEINFO_URL}", NODEINFO_MEDIA_TYPE),
         "    # ActivityPub documents; POST to a poll-only inbox gets 405 from the static module.",
-        *_nginx_typed(f"^~ {AP_PREFIX}", MEDIA_TYPE),
+        # Without ^~ when inboxes are proxied: the inbox's regex location must be looked at.
+        *_nginx_typed(AP_PREFIX if inbox_upstream else f"^~ {AP_PREFIX}", MEDIA_TYPE),
+        *(_nginx_inbox(inbox_upstream) if inbox_upstream else []),
         f"    location ^~ /{CONFIG_FOLDER} {{ return 404; }}",
         "}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _nginx_inbox(upstream: str) -> list[str]:
+    """Return the location that passes inbox POSTs to the inbox service (GETs stay static)."""
+    typed = _nginx_typed(f'~ "{INBOX_PATH}"', MEDIA_TYPE)
+    return [
+        *typed[:-1],
+        "        proxy_set_header Host $http_host;",
+        "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "        proxy_set_header X-Forwarded-Proto $scheme;",
+        f"        if ($request_method = POST) {{ proxy_pass http://{upstream}; }}",
+        "    }",
+    ]
 
 
 def _nginx_typed(location: str, media_type: str) -> list[str]:
@@ -148,7 +167,11 @@ def _nginx_typed(location: str, media_type: str) -> list[str]:
 
 
 def caddyfile(
-    site_url: str, accounts: Iterable[tuple[str, str]], *, root: str | None = None
+    site_url: str,
+    accounts: Iterable[tuple[str, str]],
+    *,
+    root: str | None = None,
+    inbox_upstream: str | None = None,
 ) -> str:
     """Return a Caddyfile site block (Caddy's query matcher compares decoded values)."""
     parts = urlsplit(site_url)
@@ -183,7 +206,25 @@ def caddyfile(
     lines += [
         f"    respond /{CONFIG_FOLDER}* 404",
         "    # A static site takes no POSTs: a poll-only inbox answers 405 (FEP-b06c).",
-        "    @not_read not method GET HEAD",
+    ]
+    if inbox_upstream:
+        lines += [
+            "    @inbox_post {",
+            "        method POST",
+            f"        path_regexp {INBOX_PATH}",
+            "    }",
+            f"    reverse_proxy @inbox_post {inbox_upstream}",
+            "    @not_read {",
+            "        not method GET HEAD",
+            "        not {",
+            "            method POST",
+            f"            path_regexp {INBOX_PATH}",
+            "        }",
+            "    }",
+        ]
+    else:
+        lines.append("    @not_read not method GET HEAD")
+    lines += [
         "    respond @not_read 405",
         "    file_server",
         "    handle_errors {",
@@ -286,11 +327,16 @@ def netlify_redirects(site_url: str, accounts: Iterable[tuple[str, str]]) -> str
     return "\n".join(lines) + "\n"
 
 
-def server_files(site_url: str, accounts: list[tuple[str, str]]) -> dict[str, bytes]:
-    """Return every configuration file the build writes: output-relative path → bytes."""
+def server_files(
+    site_url: str, accounts: list[tuple[str, str]], *, inbox_upstream: str | None = None
+) -> dict[str, bytes]:
+    """Return every configuration file the build writes: output-relative path → bytes.
+
+    The inbox service is wired into nginx and Caddy; Apache and Netlify stay poll-only.
+    """
     texts = {
-        f"{CONFIG_FOLDER}nginx.conf": nginx_conf(site_url, accounts),
-        f"{CONFIG_FOLDER}Caddyfile": caddyfile(site_url, accounts),
+        f"{CONFIG_FOLDER}nginx.conf": nginx_conf(site_url, accounts, inbox_upstream=inbox_upstream),
+        f"{CONFIG_FOLDER}Caddyfile": caddyfile(site_url, accounts, inbox_upstream=inbox_upstream),
         ".htaccess": htaccess(site_url, accounts),
         "_headers": netlify_headers(),
         "_redirects": netlify_redirects(site_url, accounts),

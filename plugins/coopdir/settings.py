@@ -35,6 +35,9 @@ class CoopdirSettings:
     """Where rebuilds keep what did not change (``coopdir build`` sets it: COOPDIR_CACHE_DIR)."""
     incremental: bool = False
     """Render only pages whose inputs changed (``coopdir build`` sets it: COOPDIR_INCREMENTAL)."""
+    inbox_upstream: str | None = None
+    """``host:port`` of the ``coopdir inbox`` service (COOPDIR_INBOX_UPSTREAM): when set, actors
+    take follows instead of saying pollOnly, and nginx and Caddy pass inbox POSTs to it."""
     keys_dir: Path | None = None
     """Where each fediverse actor's key pair is kept, outside the repository and the site
     (COOPDIR_KEYS_DIR, else ~/.local/share/coopdir/keys); generated there on first use."""
@@ -57,6 +60,8 @@ class CoopdirSettings:
         if os.environ.get("COOPDIR_CACHE_DIR"):
             given["cache_dir"] = Path(os.environ["COOPDIR_CACHE_DIR"])
         given["incremental"] = os.environ.get("COOPDIR_INCREMENTAL") == "1"
+        if os.environ.get("COOPDIR_INBOX_UPSTREAM"):
+            given["inbox_upstream"] = os.environ["COOPDIR_INBOX_UPSTREAM"]
         if "keys_dir" not in given:
             given["keys_dir"] = default_keys_dir()
         if os.environ.get("COOPDIR_COOPS"):
