@@ -62,8 +62,9 @@ class CoopdirSettings:
         given["incremental"] = os.environ.get("COOPDIR_INCREMENTAL") == "1"
         if os.environ.get("COOPDIR_INBOX_UPSTREAM"):
             given["inbox_upstream"] = os.environ["COOPDIR_INBOX_UPSTREAM"]
-        if "keys_dir" not in given:
-            given["keys_dir"] = default_keys_dir()
+        given["keys_dir"] = (
+            Path(given["keys_dir"]).expanduser() if given.get("keys_dir") else default_keys_dir()
+        )
         if os.environ.get("COOPDIR_COOPS"):
             given["coops_path"] = os.environ["COOPDIR_COOPS"]
         if "coops_path" in given:
