@@ -56,4 +56,4 @@ docs: $(STAMP) ## Regenerate the field table in CONTRIBUTING.md from the schema
 	$(BIN)/python -c "from pathlib import Path; from coopdir.docs import update_contributing; update_contributing(Path('CONTRIBUTING.md'))"
 
 golden: $(STAMP) ## Rebuild tests/golden/ from tests/fixtures/directory (review the diff after)
-	SOURCE_DATE_EPOCH=1793491200 $(BIN)/coopdir build --coops tests/fixtures/directory --output tests/golden
+	SOURCE_DATE_EPOCH=1793491200 COOPDIR_KEYS_DIR=tests/fixtures/keys $(BIN)/coopdir build --coops tests/fixtures/directory --output tests/golden

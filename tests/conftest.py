@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sitecheck import ROOT, make_html
+from sitecheck import ROOT, keys_dir_for_tests, make_html
 
 from coopdir.load import LoadSettings, check_paths
 from coopdir.model import Coop
@@ -47,6 +47,14 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
     return tmp_path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fediverse_keys() -> Iterator[Path]:
+    """Point every build of the session, in this process too, at the test keys folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COOPDIR_KEYS_DIR", str(keys_dir_for_tests()))
+        yield keys_dir_for_tests()
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -12,6 +15,20 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_DAY_EPOCH = "1793491200"  # 2026-11-01, the day fixture sites are built on
+FIXTURE_KEYS = ROOT / "tests" / "fixtures" / "keys"
+
+
+@functools.cache
+def keys_dir_for_tests() -> Path:
+    """Return this test run's keys folder: a copy of the fixtures' committed public keys.
+
+    Fixture actors then publish the same keys every run (the golden copy stays byte-equal),
+    and keys for any other account are generated here, never in the home folder.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="coopdir-test-keys-"))
+    for key in FIXTURE_KEYS.glob("*.public.pem"):
+        shutil.copy(key, folder / key.name)
+    return folder
 
 
 def make_html(coops: Path, output: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -22,7 +39,12 @@ def make_html(coops: Path, output: Path, **env: str) -> subprocess.CompletedProc
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "SOURCE_DATE_EPOCH": FIXTURE_DAY_EPOCH, **env},
+        env={
+            **os.environ,
+            "SOURCE_DATE_EPOCH": FIXTURE_DAY_EPOCH,
+            "COOPDIR_KEYS_DIR": str(keys_dir_for_tests()),
+            **env,
+        },
     )
 
 

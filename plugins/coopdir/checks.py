@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .problems import Problem, field_name
+from .urls import AP_DIRECTORY_ACCOUNT
 from .yamlsource import YamlDocument, YamlPath
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -176,7 +177,24 @@ def dissolved_has_date(item: CheckedFile, today: dt.date) -> Iterator[Problem]:
         )
 
 
+RESERVED_SLUGS = {AP_DIRECTORY_ACCOUNT: "the directory's own fediverse account"}
+"""Slugs a co-op cannot take: a co-op's slug is also its fediverse account name."""
+
+
+def slug_not_reserved(item: CheckedFile, today: dt.date) -> Iterator[Problem]:
+    """Keep a co-op's slug, also its fediverse account (``@slug@host``), off the site's own."""
+    if item.slug in RESERVED_SLUGS:
+        yield Problem(
+            item.doc.path,
+            1,
+            1,
+            f"the slug {item.slug!r} is taken by {RESERVED_SLUGS[item.slug]}",
+            f"rename the file, e.g. to {item.slug}-coop.yaml",
+        )
+
+
 FILE_CHECKS: list[Callable[[CheckedFile, dt.date], Iterator[Problem]]] = [
+    slug_not_reserved,
     closes_not_before_posted,
     opening_ids_unique,
     pay_is_consistent,

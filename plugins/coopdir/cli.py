@@ -413,3 +413,51 @@ def _add_report_commands() -> None:
 
 
 _add_report_commands()
+
+
+@main.command()
+@coops_option
+@click.option(
+    "--site-url",
+    envvar="COOPDIR_SITE_URL",
+    help="Where the site is published (https://...); the actors' ids start with it.",
+)
+@click.option(
+    "--database",
+    type=click.Path(path_type=Path),
+    help="The followers' SQLite file [default: beside the keys folder].",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8081, show_default=True)
+def inbox(
+    coops_dir: Path, site_url: str | None, database: Path | None, host: str, port: int
+) -> None:
+    """Run the inbox service, so that people can follow co-ops (behind the site's web server).
+
+    It verifies signed Follow and Undo requests, keeps followers in SQLite and sends signed
+    Accepts. Keys come from COOPDIR_KEYS_DIR, as for the build.
+    """
+    from aiohttp import web
+
+    from .apvocab import accounts
+    from .inbox import InboxSettings, make_app
+    from .keys import default_keys_dir
+    from .load import load_directory
+    from .problems import InvalidDirectory
+
+    if not site_url or not site_url.startswith("https://"):
+        sys.exit("Give the site's https:// address: --site-url or COOPDIR_SITE_URL.")
+    try:
+        directory = load_directory(coops_dir)
+    except InvalidDirectory as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    keys = default_keys_dir()
+    settings = InboxSettings(
+        site_url.rstrip("/"),
+        tuple(accounts(directory)),
+        keys,
+        database or keys.parent / "followers.sqlite",
+    )
+    web.run_app(make_app(settings), host=host, port=port)

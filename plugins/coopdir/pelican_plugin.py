@@ -27,6 +27,7 @@ from .export import (
     coop_file,
 )
 from .facets import FACETS, opening_facets, slice_directory
+from .fediverse import fediverse_files, write_changed_files
 from .feeds import FORMATS, FeedWriter, plan_feeds
 from .fragments import FragmentCache
 from .incremental import (
@@ -40,6 +41,7 @@ from .incremental import (
     write_new_file,
     write_next_manifest,
 )
+from .keys import default_keys_dir
 from .load import LoadSettings, load_directory
 from .model import Directory
 from .pages import Page, plan_pages
@@ -244,6 +246,10 @@ class DirectoryGenerator(Generator):
         started = time.perf_counter()
         self._write_search(output, unchanged)
         self.timings["search"] = time.perf_counter() - started
+        started = time.perf_counter()
+        fediverse = self._fediverse_files()
+        write_changed_files(output, fediverse)
+        self.timings["fediverse"] = time.perf_counter() - started
         if whoosh is not None:
             started = time.perf_counter()
             whoosh.result()  # its failure fails the build
@@ -259,7 +265,7 @@ class DirectoryGenerator(Generator):
         if self.coopdir.incremental:
             # The build started from a copy of the previous site: drop what is gone.
             keep = {page.save_as for page in self.pages} | set(feed_files) | set(site_files)
-            keep |= set(api_files)
+            keep |= set(api_files) | set(fediverse)
             keep |= {Path(p).relative_to(output).as_posix() for p in writer.written_files}
             static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
             remove_stale_files(output, keep, (static, f"{SEARCH_FOLDER}/"))
@@ -291,6 +297,26 @@ class DirectoryGenerator(Generator):
             shutil.rmtree(output / SEARCH_FOLDER, ignore_errors=True)
             for name, data in browser_index(self.search_docs).items():
                 write_new_file(output / name, data)
+
+    def _fediverse_files(self) -> dict[str, bytes]:
+        """Return the ActivityPub documents, WebFinger, NodeInfo and server configurations."""
+        note = self.env.get_template("ap_note.html")
+        page_urls = {page.url for page in self.pages}
+        site_url = self.coopdir.site_url
+        return fediverse_files(
+            self.directory,
+            site_url=site_url,
+            site_name=self.settings["SITENAME"],
+            note_html=lambda opening, coop, tags: note.render(
+                opening=opening,
+                coop=coop,
+                tags=tags,
+                page_url=urls.absolute(site_url, urls.opening_url(opening)),
+            ).strip(),
+            keys_dir=self.coopdir.keys_dir or default_keys_dir(),
+            page_exists=page_urls.__contains__,
+            inbox_upstream=self.coopdir.inbox_upstream,
+        )
 
     def _site_files(self) -> dict[str, bytes]:
         """Return the files about the whole site: sitemap.xml and robots.txt."""

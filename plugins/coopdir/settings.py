@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .keys import default_keys_dir
+
 
 @dataclass(frozen=True)
 class CoopdirSettings:
@@ -33,10 +35,16 @@ class CoopdirSettings:
     """Where rebuilds keep what did not change (``coopdir build`` sets it: COOPDIR_CACHE_DIR)."""
     incremental: bool = False
     """Render only pages whose inputs changed (``coopdir build`` sets it: COOPDIR_INCREMENTAL)."""
+    inbox_upstream: str | None = None
+    """``host:port`` of the ``coopdir inbox`` service (COOPDIR_INBOX_UPSTREAM): when set, actors
+    take follows instead of saying pollOnly, and nginx and Caddy pass inbox POSTs to it."""
+    keys_dir: Path | None = None
+    """Where each fediverse actor's key pair is kept, outside the repository and the site
+    (COOPDIR_KEYS_DIR, else ~/.local/share/coopdir/keys); generated there on first use."""
 
     def output_shaping(self) -> str:
         """Return the settings that change what is built (not how: cache and incremental)."""
-        return repr(replace(self, cache_dir=None, incremental=False))
+        return repr(replace(self, cache_dir=None, incremental=False, keys_dir=None))
 
     @classmethod
     def from_pelican(cls, settings: dict[str, Any]) -> CoopdirSettings:
@@ -52,6 +60,11 @@ class CoopdirSettings:
         if os.environ.get("COOPDIR_CACHE_DIR"):
             given["cache_dir"] = Path(os.environ["COOPDIR_CACHE_DIR"])
         given["incremental"] = os.environ.get("COOPDIR_INCREMENTAL") == "1"
+        if os.environ.get("COOPDIR_INBOX_UPSTREAM"):
+            given["inbox_upstream"] = os.environ["COOPDIR_INBOX_UPSTREAM"]
+        given["keys_dir"] = (
+            Path(given["keys_dir"]).expanduser() if given.get("keys_dir") else default_keys_dir()
+        )
         if os.environ.get("COOPDIR_COOPS"):
             given["coops_path"] = os.environ["COOPDIR_COOPS"]
         if "coops_path" in given:

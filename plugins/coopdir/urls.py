@@ -44,3 +44,33 @@ def save_as(url: str) -> str:
     """Return the output file that serves a URL (``/coops/x/`` → ``coops/x/index.html``)."""
     path = url.lstrip("/")
     return f"{path}index.html" if path.endswith("/") or not path else path
+
+
+# --- ActivityPub ------------------------------------------------------------------------------
+# Static hosts cannot content-negotiate on a page's URL, so every ActivityPub document has a URL
+# of its own under /ap/, served as application/activity+json (see serverconf.py). Ids must be
+# these URLs exactly: no trailing slashes, and no file that is also a folder.
+
+AP_DIRECTORY_ACCOUNT = "directory"
+"""The account name of the directory's own actor: ``@directory@<host>``."""
+
+
+def ap_folder(account: str, is_coop: bool = True) -> str:
+    """Return the folder of an account's ActivityPub documents (``/ap/coops/<slug>/``)."""
+    return f"/ap/coops/{account}/" if is_coop else f"/ap/{account}/"
+
+
+def ap_actor_url(coop: Coop | str) -> str:
+    """Return a co-op's actor (the ``<link rel=alternate>`` target of its page)."""
+    slug = coop if isinstance(coop, str) else coop.slug
+    return ap_folder(slug) + "actor"
+
+
+def ap_note_url(opening: Opening) -> str:
+    """Return an opening's ``Note`` (a ``Tombstone`` once it has closed)."""
+    return ap_folder(opening.coop_slug) + f"openings/{opening.id}"
+
+
+def webfinger_file(account: str) -> str:
+    """Return the static JRD file that ``/.well-known/webfinger?resource=...`` is routed to."""
+    return f"/.well-known/webfinger.d/{account}.json"

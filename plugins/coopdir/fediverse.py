@@ -1,0 +1,92 @@
+"""Everything the build writes for the fediverse, gathered from one Directory.
+
+The ActivityPub documents of every actor (``activitypub.py``), a WebFinger JRD per account,
+host-meta and NodeInfo (``webfinger.py``), and the server configurations that serve them with
+the right content types and route WebFinger queries (``serverconf.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from . import urls
+from .activitypub import ActivityPubWriter, NoteHtml
+from .apvocab import accounts
+from .keys import public_key_pem
+from .model import Directory
+from .serverconf import server_files
+from .webfinger import (
+    HOST_META,
+    NODEINFO_URL,
+    WELL_KNOWN_NODEINFO,
+    host_meta,
+    jrd,
+    nodeinfo,
+    nodeinfo_links,
+)
+
+
+def fediverse_files(
+    directory: Directory,
+    *,
+    site_url: str,
+    site_name: str,
+    note_html: NoteHtml,
+    keys_dir: Path,
+    page_exists: Callable[[str], bool],
+    inbox_upstream: str | None = None,
+) -> dict[str, bytes]:
+    """Return every fediverse file of the site: output-relative path → bytes.
+
+    ``inbox_upstream`` is where the inbox service listens, when one runs.
+    """
+    writer = ActivityPubWriter(
+        directory,
+        site_url=site_url,
+        site_name=site_name,
+        note_html=note_html,
+        public_key=lambda account: public_key_pem(keys_dir, account),
+        page_exists=page_exists,
+        poll_only=inbox_upstream is None,
+    )
+    every = accounts(directory)
+    files = writer.directory_files()
+    for coop in directory.coops:
+        files.update(writer.coop_files(coop))
+    for account in every:
+        files[urls.webfinger_file(account.name)] = jrd(account, site_url)
+    posts = sum(len(writer.published(coop)) for coop in directory.coops)
+    files[HOST_META] = host_meta(site_url)
+    files[WELL_KNOWN_NODEINFO] = nodeinfo_links(site_url)
+    files[NODEINFO_URL] = nodeinfo(len(every), posts, site_name)
+    relative = {path.lstrip("/"): data for path, data in files.items()}
+    relative.update(
+        server_files(site_url, [(a.name, a.actor) for a in every], inbox_upstream=inbox_upstream)
+    )
+    return relative
+
+
+def write_changed_files(output: Path, files: dict[str, bytes]) -> int:
+    """Write the files whose bytes differ from what is there; return how many were written.
+
+    Rendering these documents takes little time next to writing tens of thousands of small
+    files; comparing bytes keeps a rebuild from touching (and re-uploading) what did not
+    change, without fingerprints to maintain. A changed file is unlinked first: a rebuild
+    starts from hard links to the previous site, which must never be written through.
+    """
+    written = 0
+    folders: set[Path] = set()
+    for name, data in files.items():
+        path = output / name
+        try:
+            if path.read_bytes() == data:
+                continue
+            path.unlink()
+        except FileNotFoundError:
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
+        path.write_bytes(data)
+        written += 1
+    return written
