@@ -18,7 +18,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sitecheck import check_relevance, parse, relevance_set
 
-from .conftest import Browser
+from .conftest import SCREENSHOTS, Browser
 
 RELEVANCE = relevance_set()
 
@@ -39,8 +39,12 @@ def settled(browser: Browser, form: Any, query: str) -> bool:
 
 
 def result_urls(form: Any) -> list[str]:
-    links = form.find_elements(By.CSS_SELECTOR, "[data-search-results] li a")
-    return [urlsplit(link.get_attribute("href")).path for link in links]
+    """The paths the results link to, read in one step (the list may be re-rendering)."""
+    return form.parent.execute_script(
+        "return Array.from(arguments[0].querySelectorAll('[data-search-results] li a'))"
+        ".map(a => new URL(a.href).pathname)",
+        form,
+    )
 
 
 def type_query(browser: Browser, form: Any, query: str) -> None:
@@ -181,3 +185,24 @@ def test_without_javascript_search_leads_to_the_facet_pages(
         assert browser.driver.find_element(By.LINK_TEXT, "By technology").is_displayed()
     finally:
         browser.driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+
+def test_search_with_results_has_no_axe_violations_in_light_and_dark(
+    browser: Browser, search_url: str, subtests: Any
+) -> None:
+    from .test_accessibility import describe
+
+    try:
+        for scheme in ("light", "dark"):
+            with subtests.test(scheme=scheme):
+                browser.color_scheme(scheme)
+                browser.visit(search_url + "/search/?q=python")
+                form = browser.driver.find_element(By.CSS_SELECTOR, "form[data-search=list]")
+                wait_for(browser, lambda form=form: settled(browser, form, "python"))
+                assert result_urls(form), "no results to check"
+                violations = browser.run_axe()
+                assert violations == [], describe(violations)
+                shot = SCREENSHOTS / f"search-results-{scheme}-1280.png"
+                browser.full_page_screenshot(shot)
+    finally:
+        browser.color_scheme("light")

@@ -10,7 +10,7 @@ browser adds up the scores of the words typed.
 Layout under ``search-index/``:
     index.json                 version, document count, chunk size, stop words, shards, facets
     t/<key>.json               {"w": {word: stem}, "s": {stem: [id deltas..., weights...]}}
-    d/<n>.json                 [[url, kind, title, co-op, where], ...] for ids n*CHUNK...
+    d/<n>.json                 [[url, kind, title, co-op, where, example], ...] for ids n*CHUNK...
     f/<facet>/<value>.json     [id deltas...]: the documents with that facet value
 """
 
@@ -120,7 +120,7 @@ def browser_index(docs: list[SearchDoc]) -> dict[str, bytes]:
         files[f"{FOLDER}/t/{shard_file(key)}.json"] = _dumps(shard)
     for start in range(0, len(docs), CHUNK):
         rows = [
-            [doc.url, doc.kind, doc.title, doc.coop_name, doc.where]
+            [doc.url, doc.kind, doc.title, doc.coop_name, doc.where, int(doc.example)]
             for doc in docs[start : start + CHUNK]
         ]
         files[f"{FOLDER}/d/{start // CHUNK}.json"] = _dumps(rows)

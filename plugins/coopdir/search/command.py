@@ -60,6 +60,8 @@ def format_results(results: Results, *, as_json: bool) -> str:
         lines.append("No entry has every word; these have some of them:")
     for hit in results.hits:
         what = "co-op" if hit.kind == "coop" else f"opening at {hit.coop_name}"
+        if hit.example:
+            what += " (example data, not a real opening)"
         lines.append(
             f"{hit.title} — {what} · {hit.where} · {hit.url} · matched {'; '.join(hit.why)}"
         )

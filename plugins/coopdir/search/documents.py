@@ -50,6 +50,8 @@ class SearchDoc:
     facets: tuple[tuple[str, tuple[str, ...]], ...]
     """(facet key, values) pairs, keys from FACET_KEYS (plus ``type``: coop or opening)."""
     coop_slug: str
+    example: bool = False
+    """Made-up data (an opening marked ``example: true``): results say so."""
 
     def facet(self, key: str) -> tuple[str, ...]:
         """Return this document's values for one facet."""
@@ -146,6 +148,7 @@ def opening_document(opening: Opening, coop: Coop) -> SearchDoc:
         ),
         facets=_facets(values, remote, "opening"),
         coop_slug=coop.slug,
+        example=opening.example,
     )
 
 

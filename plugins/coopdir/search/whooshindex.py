@@ -24,7 +24,7 @@ from whoosh import fields, index, query, scoring
 from .analysis import fold_words, near_words, prefix_key, stem, stem_analyzer
 from .documents import FACET_KEYS, FIELD_BOOSTS, SearchDoc
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 MANIFEST = "coopdir-search.json"
 FILTER_FIELDS = (*FACET_KEYS, "remote-ok", "type")
 
@@ -43,6 +43,7 @@ def make_schema() -> fields.Schema:
         title=fields.STORED(),
         coop_name=fields.STORED(),
         where=fields.STORED(),
+        example=fields.STORED(),
     )
     for name, boost in FIELD_BOOSTS.items():
         schema.add(name, fields.TEXT(analyzer=analyzer, field_boost=boost, phrase=False))
@@ -59,6 +60,7 @@ def _record(doc: SearchDoc) -> dict[str, str]:
         "title": doc.title,
         "coop_name": doc.coop_name,
         "where": doc.where,
+        "example": doc.example,
     }
     record.update(dict(doc.fields))
     for key in FILTER_FIELDS:
@@ -154,6 +156,7 @@ class Hit:
     where: str
     score: float
     why: tuple[str, ...]
+    example: bool = False
 
 
 @dataclass
@@ -250,6 +253,7 @@ def search(
                     where=hit["where"],
                     score=round(hit.score, 3),
                     why=_why(hit.matched_terms() if hit.matched_terms else [], words),
+                    example=bool(hit.get("example")),
                 )
             )
     return results

@@ -178,7 +178,7 @@
       });
     });
   }
-  // The result lines of some ids: [url, kind, title, co-op, where] each, in the ids' order.
+  // The result lines of some ids: [url, kind, title, co-op, where, example] each, in order.
   function documents(meta, ids) {
     var chunks = {};
     ids.forEach(function (id) { chunks[Math.floor(id / meta.chunk)] = true; });
@@ -187,7 +187,7 @@
     })).then(function () {
       return ids.map(function (id) {
         var row = chunks[Math.floor(id / meta.chunk)][id % meta.chunk];
-        return { id: id, url: row[0], kind: row[1], title: row[2], coop: row[3], where: row[4] };
+        return { id: id, url: row[0], kind: row[1], title: row[2], coop: row[3], where: row[4], example: row[5] === 1 };
       });
     });
   }
@@ -227,7 +227,8 @@
         link.dir = "auto";
         var what = document.createElement("span");
         what.className = "result-what";
-        what.textContent = (row.kind === "coop" ? "Co-op" : "Opening at " + row.coop) + (row.where ? " · " + row.where : "");
+        what.textContent = (row.kind === "coop" ? "Co-op" : "Opening at " + row.coop) + (row.where ? " · " + row.where : "") +
+          (row.example ? " · Example data, not a real opening" : "");
         item.appendChild(link);
         item.appendChild(document.createTextNode(" "));
         item.appendChild(what);
