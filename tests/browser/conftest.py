@@ -225,6 +225,12 @@ class Browser:
             except NoAlertPresentException:
                 return
 
+    def wait_for(self, condition: Callable[[], Any], seconds: float = 10) -> None:
+        """Wait until ``condition()`` holds (searching and filtering answer asynchronously)."""
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(self.driver, seconds).until(lambda _: condition())
+
     def more_console(self, visit: Visit) -> None:
         """Add what the page has logged since (after running scripts in it, say)."""
         visit.console.extend(self.driver.get_log("browser"))

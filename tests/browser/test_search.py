@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 from sitecheck import check_relevance, parse, relevance_set
 
 from .conftest import SCREENSHOTS, Browser
@@ -26,10 +26,6 @@ RELEVANCE = relevance_set()
 @pytest.fixture(scope="module")
 def search_url(serve: Callable[[Path], str], search_site: Path) -> str:
     return serve(search_site)
-
-
-def wait_for(browser: Browser, condition: Callable[[], Any], seconds: float = 10) -> None:
-    WebDriverWait(browser.driver, seconds).until(lambda _: condition())
 
 
 def settled(browser: Browser, form: Any, query: str) -> bool:
@@ -52,7 +48,7 @@ def type_query(browser: Browser, form: Any, query: str) -> None:
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(Keys.DELETE)
     box.send_keys(query)
-    wait_for(browser, lambda: settled(browser, form, query))
+    browser.wait_for(lambda: settled(browser, form, query))
 
 
 def set_filters(form: Any, filters: dict[str, str]) -> None:
@@ -96,7 +92,7 @@ def test_results_are_announced_and_reachable_by_keyboard(
             break
     assert browser.driver.switch_to.active_element == first
     browser.driver.switch_to.active_element.send_keys(Keys.ENTER)
-    wait_for(browser, lambda: urlsplit(browser.driver.current_url).path.startswith("/coops/"))
+    browser.wait_for(lambda: urlsplit(browser.driver.current_url).path.startswith("/coops/"))
 
 
 def test_filters_narrow_results_and_a_remote_filter_combines_with_words(
@@ -110,13 +106,13 @@ def test_filters_narrow_results_and_a_remote_filter_combines_with_words(
     form.find_element(By.CSS_SELECTOR, "input[name=remote-ok]").click()
     Select(form.find_element(By.CSS_SELECTOR, "select[name=type]")).select_by_value("opening")
     only = ["/coops/harbour-lights/openings/data-engineer/"]
-    wait_for(browser, lambda: result_urls(form) == only)
+    browser.wait_for(lambda: result_urls(form) == only)
 
 
 def test_search_page_keeps_the_query_in_its_address(browser: Browser, search_url: str) -> None:
     visit = browser.visit(search_url + "/search/?q=halifax&type=coop")
     form = browser.driver.find_element(By.CSS_SELECTOR, "form[data-search=list]")
-    wait_for(browser, lambda: settled(browser, form, "halifax"))
+    browser.wait_for(lambda: settled(browser, form, "halifax"))
     assert result_urls(form) == ["/coops/harbour-lights/"]
     type_query(browser, form, "zurich")
     assert browser.driver.current_url.endswith("/search/?type=coop&q=zurich")
@@ -153,10 +149,10 @@ def test_openings_page_filters_its_cards_by_words_and_kind(
     assert len(shown()) == 6
     box = browser.driver.find_element(By.ID, "filter-text")
     box.send_keys("engineer")
-    wait_for(browser, lambda: len(shown()) == 2)
+    browser.wait_for(lambda: len(shown()) == 2)
     assert shown()[0] in {"Rust engineer for database tooling", "Data engineer (Python)"}
     Select(browser.driver.find_element(By.ID, "filter-kinds")).select_by_value("job")
-    wait_for(browser, lambda: shown() == ["Data engineer (Python)"])
+    browser.wait_for(lambda: shown() == ["Data engineer (Python)"])
     status = browser.driver.find_element(By.ID, "filter-status")
     assert status.text == "1 of 6 openings shown"
     browser.more_console(visit)
@@ -179,7 +175,7 @@ def test_without_javascript_search_leads_to_the_facet_pages(
         box = browser.driver.find_element(By.ID, "find-q")
         box.send_keys("python")
         box.submit()
-        wait_for(browser, lambda: "/search/" in browser.driver.current_url)
+        browser.wait_for(lambda: "/search/" in browser.driver.current_url)
         text = browser.driver.find_element(By.TAG_NAME, "main").text
         assert "Searching needs JavaScript" in text
         assert browser.driver.find_element(By.LINK_TEXT, "By technology").is_displayed()
@@ -198,7 +194,7 @@ def test_search_with_results_has_no_axe_violations_in_light_and_dark(
                 browser.color_scheme(scheme)
                 browser.visit(search_url + "/search/?q=python")
                 form = browser.driver.find_element(By.CSS_SELECTOR, "form[data-search=list]")
-                wait_for(browser, lambda form=form: settled(browser, form, "python"))
+                browser.wait_for(lambda form=form: settled(browser, form, "python"))
                 assert result_urls(form), "no results to check"
                 violations = browser.run_axe()
                 assert violations == [], describe(violations)
