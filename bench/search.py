@@ -17,8 +17,9 @@ makes, and measures, in one run:
   median and 95th percentile of 5 repeats each, after one warm-up of each;
 * the first query in a real headless Chromium, for ours and for Pagefind, served from loopback:
   for each of 10 queries a fresh page with the browser's cache cleared, then the time from
-  starting the query to having the top 10 result rows, and the bytes fetched for it (Resource
-  Timing), also as they would weigh from a host that gzips (http.server does not).
+  starting the query to having the top 10 result rows, and the bytes fetched for it, as
+  http.server sends them and as they would weigh from a host that gzips. The loopback server
+  counts them: Pagefind fetches from a web worker, which the page's Resource Timing does not see.
 
 lunr is not built: its figure comes from the research note. Prints a table and writes the
 figures to ``bench/results/search-<N>.json``.
