@@ -358,8 +358,11 @@ def bench_whoosh(docs: list[SearchDoc], folder: Path, runs: int,
     seconds, _ = timed_runs(build, runs)
     files, size = folder_bytes(folder)
     hits: dict[str, int] = {}
-    for _, text in queries:  # the warm-up; it also records how many each query finds
-        hits[text] = search(folder, text, limit=TOP).total
+    tops: dict[str, list[str]] = {}
+    for _, text in queries:  # the warm-up; it also records what each query finds
+        results = search(folder, text, limit=TOP)
+        hits[text] = results.total
+        tops[text] = [hit.url for hit in results.hits]
     latencies: list[float] = []
     for _ in range(REPEATS):
         for _, text in queries:
@@ -377,6 +380,7 @@ def bench_whoosh(docs: list[SearchDoc], folder: Path, runs: int,
         "query_p95_ms": percentile(latencies, 0.95),
         "query_max_ms": max(latencies),
         "hits": hits,
+        "top": tops,
     }
 
 
@@ -617,12 +621,15 @@ def print_report(figures: dict) -> None:
           f"Pagefind {', '.join(scripts)} "
           f"{kb(median_of([row['js_in_query_gzip'] for row in browser['pagefind']]))}, "
           "during the query, counted in its time)")
-    print(f"{'query':<24}{'ours hits':>10}{'ms':>8}{'files':>7}{'KB served':>11}"
-          f"{'pf hits':>9}{'ms':>8}{'files':>7}{'KB served':>11}")
+    print("(top 10 = how many of the top 10 rows coopdir search (Whoosh) shows too)")
+    print(f"{'query':<22}{'ours hits':>10}{'top 10':>7}{'ms':>7}{'files':>6}{'KB served':>10}"
+          f"{'pf hits':>9}{'top 10':>7}{'ms':>7}{'files':>6}{'KB served':>10}")
     for mine, theirs in zip(browser["ours"], browser["pagefind"], strict=True):
-        print(f"{mine['query'][:23]:<24}{mine['total']:>10,}{mine['ms']:>8.0f}{mine['files']:>7}"
-              f"{mine['bytes_gzip_host'] / 1000:>11.1f}{theirs['total']:>9,}{theirs['ms']:>8.0f}"
-              f"{theirs['files']:>7}{theirs['bytes_gzip_host'] / 1000:>11.1f}")
+        top = set(whoosh["top"].get(mine["query"], []))
+        print(f"{mine['query'][:21]:<22}{mine['total']:>10,}{len(top & set(mine['urls'])):>7}"
+              f"{mine['ms']:>7.0f}{mine['files']:>6}{mine['bytes_gzip_host'] / 1000:>10.1f}"
+              f"{theirs['total']:>9,}{len(top & set(theirs['urls'])):>7}{theirs['ms']:>7.0f}"
+              f"{theirs['files']:>6}{theirs['bytes_gzip_host'] / 1000:>10.1f}")
     so, sp, ratio = browser["summary"]["ours"], browser["summary"]["pagefind"], browser["ratio"]
     print(f"{'':<24}{'ours median':>14}{'max':>10}{'pagefind median':>18}{'max':>10}"
           f"{'ours/pf':>9}")
