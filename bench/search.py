@@ -24,8 +24,8 @@ makes, and measures, in one run:
 lunr is not built: its figure comes from the research note. Prints a table and writes the
 figures to ``bench/results/search-<N>.json``.
 
-    .venv/bin/pip install -e '.[bench]'   # once: Pagefind's binary, from PyPI
-    .venv/bin/python bench/search.py [N] [--runs 3] [--browser-queries 10]
+    make bench-search [N=10000]           # installs the bench extra (Pagefind), then runs:
+    .venv/bin/python bench/search.py [N] [--runs 3] [--browser-queries 10] [--output FILE]
 """
 
 from __future__ import annotations
@@ -631,7 +631,7 @@ def print_report(figures: dict) -> None:
               f"{theirs['total']:>9,}{len(top & set(theirs['urls'])):>7}{theirs['ms']:>7.0f}"
               f"{theirs['files']:>6}{theirs['bytes_gzip_host'] / 1000:>10.1f}")
     so, sp, ratio = browser["summary"]["ours"], browser["summary"]["pagefind"], browser["ratio"]
-    print(f"{'':<24}{'ours median':>14}{'max':>10}{'pagefind median':>18}{'max':>10}"
+    print(f"{'':<24}{'ours median':>14}{'max':>12}{'pagefind median':>18}{'max':>12}"
           f"{'ours/pf':>9}")
     lines = [
         ("time to first result", "ms", 1, " ms"),
@@ -642,8 +642,8 @@ def print_report(figures: dict) -> None:
     ]
     for label, key, scale, unit in lines:
         print(f"{label:<24}{so[key + '_median'] / scale:>11.1f}{unit:<3}"
-              f"{so[key + '_max'] / scale:>7.1f}{unit:<3}{sp[key + '_median'] / scale:>15.1f}"
-              f"{unit:<3}{sp[key + '_max'] / scale:>7.1f}{unit:<3}{ratio[key]:>9.2f}")
+              f"{so[key + '_max'] / scale:>9.1f}{unit:<3}{sp[key + '_median'] / scale:>15.1f}"
+              f"{unit:<3}{sp[key + '_max'] / scale:>9.1f}{unit:<3}{ratio[key]:>9.2f}")
 
 
 def main() -> None:
