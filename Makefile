@@ -10,7 +10,7 @@ OUTPUTDIR ?= output
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv validate lint test bench html serve devserver clean docs golden
+.PHONY: help venv validate lint test bench bench-search html serve devserver clean docs golden
 
 help: ## List every target with one line each
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,10 @@ test: $(STAMP) ## Lint, validate coops/ and run the whole test suite
 
 bench: $(STAMP) ## Run the benchmarks (bench/validate.py) and print figures
 	$(BIN)/python bench/validate.py
+
+bench-search: $(STAMP) ## Compare search engines at N co-ops (default 10000): bench/search.py
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/search.py $(N)
 
 html: $(STAMP) ## Build the site from COOPS (default coops/) into OUTPUTDIR (default output/)
 	$(BIN)/coopdir validate $(COOPS)

@@ -9,7 +9,9 @@ browser adds up the scores of the words typed.
 
 Layout under ``search-index/``:
     index.json                 version, document count, chunk size, stop words, shards, facets
-    t/<key>.json               {"w": {word: stem}, "s": {stem: [id deltas..., weights...]}}
+    t/<key>.json               {"w": {word: stem}, "s": {stem: [id deltas..., weights...]},
+                                "p": {stem: n}}: stems whose list is in a file of its own,
+    t/<key>.<n>.json           [id deltas..., weights...] of one such stem
     d/<n>.json                 [[url, kind, title, co-op, where, example], ...] for ids n*CHUNK...
     f/<facet>/<value>.json     [id deltas...]: the documents with that facet value
 """
@@ -29,6 +31,10 @@ from .documents import FACET_KEYS, FIELD_BOOSTS, SearchDoc
 FOLDER = "search-index"
 CHUNK = 32
 """Documents per result chunk: a page of results fetches a few small files, not one big one."""
+OWN_FILE = 2048
+"""A stem whose document list takes more bytes than this gets a file of its own, so a query
+fetches the long lists of its own words only, not those of every word that shares its first two
+letters (in a big directory, "co" shares a shard with cooperative, community, consulting...)."""
 K1 = 1.2
 B = 0.75
 WEIGHT_SCALE = 10
@@ -104,18 +110,29 @@ def _weights(per_doc: list[dict[str, Counter[str]]]) -> dict[str, dict[int, int]
     }
 
 
-def browser_index(docs: list[SearchDoc]) -> dict[str, bytes]:
-    """Return every file of the browser index, by path under the output folder."""
+def browser_index(docs: list[SearchDoc], *, own_file: int = OWN_FILE) -> dict[str, bytes]:
+    """Return every file of the browser index, by path under the output folder.
+
+    ``own_file``: how long (in bytes) a stem's document list may be and still share its shard.
+    """
     per_doc, words = _field_stems(docs)
     postings = _weights(per_doc) if docs else {}
     shards: dict[str, dict[str, dict]] = defaultdict(lambda: {"w": {}, "s": {}})
     for word, stemmed in words.items():
         if word != stemmed:
             shards[shard_key(word)]["w"][word] = stemmed
-    for stemmed, by_doc in postings.items():
-        ids = sorted(by_doc)
-        shards[shard_key(stemmed)]["s"][stemmed] = _deltas(ids) + [by_doc[i] for i in ids]
     files: dict[str, bytes] = {}
+    for stemmed, by_doc in sorted(postings.items()):
+        ids = sorted(by_doc)
+        packed = _deltas(ids) + [by_doc[i] for i in ids]
+        key = shard_key(stemmed)
+        encoded = _dumps(packed)
+        if len(encoded) > own_file:
+            own = shards[key].setdefault("p", {})
+            own[stemmed] = len(own)
+            files[f"{FOLDER}/t/{shard_file(key)}.{own[stemmed]}.json"] = encoded
+        else:
+            shards[key]["s"][stemmed] = packed
     for key, shard in shards.items():
         files[f"{FOLDER}/t/{shard_file(key)}.json"] = _dumps(shard)
     for start in range(0, len(docs), CHUNK):

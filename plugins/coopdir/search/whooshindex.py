@@ -10,11 +10,12 @@ results with some of them are shown instead, and say so.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import multiprocessing
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,14 +195,18 @@ TYPO_BOOST = 0.8
 
 
 def _word_query(
-    reader: object, vocabulary: Vocabulary, word: str
+    reader: object, vocabulary: Callable[[], Vocabulary], word: str
 ) -> tuple[query.Query | None, dict[str, str]]:
-    """Return the query for one typed word (its stem, else near spellings) and stem → word."""
+    """Return the query for one typed word (its stem, else near spellings) and stem → word.
+
+    ``vocabulary`` loads the words of the index only when a word is not in it: reading them
+    costs more than the search itself in a big directory (bench/search.py).
+    """
     stemmed = stem(word)
     names = list(FIELD_BOOSTS)
     if any(reader.doc_frequency(name, stemmed) for name in names):  # type: ignore[attr-defined]
         return query.Or([query.Term(name, stemmed) for name in names]), {stemmed: word}
-    near = vocabulary.near(word)
+    near = vocabulary().near(word)
     if not near:
         return None, {}
     terms = [query.Term(name, term) for term in near for name in names]
@@ -225,7 +230,7 @@ def search(
         reader = searcher.reader()
         parts: list[query.Query] = []
         words: dict[str, str] = {}
-        vocabulary = Vocabulary(folder)
+        vocabulary = functools.cache(functools.partial(Vocabulary, folder))
         for word in dict.fromkeys(fold_words(text)):
             part, found = _word_query(reader, vocabulary, word)
             if part is None:

@@ -47,11 +47,15 @@
     if (/^[a-z0-9]{1,2}$/.test(key)) { return key; }
     return "u" + Array.from(key).map(function (ch) { return ch.codePointAt(0).toString(16); }).join("-");
   }
+  function shardKey(word) { return Array.from(word).slice(0, 2).join(""); }
   function shard(meta, word) {
-    var key = Array.from(word).slice(0, 2).join("");
+    var key = shardKey(word);
     if (meta.shards.indexOf(key) === -1) { return Promise.resolve({ w: {}, s: {} }); }
     return versioned(meta, "t/" + shardFile(key) + ".json");
   }
+  // A stem with a long list of documents has a file of its own, numbered in its shard's "p".
+  function ownFile(sh, stemmed) { return sh.p && Object.prototype.hasOwnProperty.call(sh.p, stemmed); }
+  function hasStem(sh, stemmed) { return Object.prototype.hasOwnProperty.call(sh.s, stemmed) || ownFile(sh, stemmed); }
   function typoDistance(word) { return word.length >= 8 ? 2 : word.length >= 4 ? 1 : 0; }
   // Optimal string alignment distance (as rapidfuzz's OSA in the build): letters added, dropped,
   // changed, or two neighbours swapped; gives up past the limit.
@@ -84,10 +88,10 @@
   // else words one typo away (two in long words). Each with how much a match through it counts.
   function variants(meta, word, typing) {
     return shard(meta, word).then(function (sh) {
-      var stem = sh.w[word] || (sh.s[word] ? word : null);
+      var stem = sh.w[word] || (hasStem(sh, word) ? word : null);
       var found = {};
       if (stem) { found[stem] = EXACT; }
-      var vocabulary = Object.keys(sh.w).concat(Object.keys(sh.s));
+      var vocabulary = Object.keys(sh.w).concat(Object.keys(sh.s), Object.keys(sh.p || {}));
       if (typing) {
         var longer = vocabulary.filter(function (other) { return other !== word && other.indexOf(word) === 0; });
         longer.slice(0, MAX_EXPANSIONS * 4).forEach(function (other) {
@@ -113,7 +117,11 @@
   }
   function postings(meta, stemmed) {
     return shard(meta, stemmed).then(function (sh) {
-      var packed = sh.s[stemmed];
+      if (ownFile(sh, stemmed)) {
+        return versioned(meta, "t/" + shardFile(shardKey(stemmed)) + "." + sh.p[stemmed] + ".json");
+      }
+      return Object.prototype.hasOwnProperty.call(sh.s, stemmed) ? sh.s[stemmed] : null;
+    }).then(function (packed) {
       if (!packed) { return null; }
       var half = packed.length / 2, ids = [], weights = packed.slice(half), id = 0;
       for (var i = 0; i < half; i += 1) { id += packed[i]; ids.push(id); }
