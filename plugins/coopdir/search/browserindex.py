@@ -77,10 +77,12 @@ def _field_stems(docs: list[SearchDoc]) -> tuple[list[dict[str, Counter[str]]], 
 
 
 def _weights(per_doc: list[dict[str, Counter[str]]]) -> dict[str, dict[int, int]]:
-    """Return stem → {document id: score}: BM25 per field, times the field's boost, summed.
+    """Return stem → {document id: score}: Whoosh's BM25F, per field, summed over fields.
 
-    Rarity (idf) is taken per field, as Whoosh's BM25F does: a word rare among names but common
-    among technologies counts for much in a name. Scores are final; the browser only adds them.
+    The same formula as ``coopdir search`` (whoosh.scoring.BM25F): rarity per field,
+    ``log(N / (df + 1)) + 1``; a field's boost multiplies the word's count before BM25 caps it
+    (Whoosh stores boosted counts); field length is the word count. So both engines rank alike.
+    Scores are final; the browser only adds them up.
     """
     count = len(per_doc)
     average = {
@@ -100,9 +102,8 @@ def _weights(per_doc: list[dict[str, Counter[str]]]) -> dict[str, dict[int, int]
             norm = K1 * (1 - B + B * length / average[name])
             boost = FIELD_BOOSTS[name]
             for stemmed, tf in counts.items():
-                df = frequency[name, stemmed]
-                idf = math.log(1 + (count - df + 0.5) / (df + 0.5))
-                weight = boost * idf * tf * (K1 + 1) / (tf + norm)
+                idf = math.log(count / (frequency[name, stemmed] + 1)) + 1
+                weight = idf * tf * boost * (K1 + 1) / (tf * boost + norm)
                 postings[stemmed][doc_id] = postings[stemmed].get(doc_id, 0.0) + weight
     return {
         stemmed: {doc_id: max(1, round(w * WEIGHT_SCALE)) for doc_id, w in docs.items()}
