@@ -166,18 +166,26 @@ def build_ours(coops: Path, output: Path, cwd: Path) -> Run:
 
 
 def phases_line(run: Run) -> str:
-    """Describe where a build of ours spent its time, by the plugin's own timings."""
+    """Describe where a build of ours spent its time, by the plugin's and build.py's timings."""
     if not run.phases:
         return "no phase timings (the plugin wrote no timings.json)"
     counts = {"pages": "pages_rendered", "feeds": "feeds_written"}
-    parts, timed = [], 0.0
+    skip = {"pages_rendered", "feeds_written", "fragments_reused"}
+    around = ("staging", "pelican_process", "swap")  # build.py's steps around Pelican
+    parts, plugin = [], 0.0
     for name, value in run.phases.items():
-        if name in counts.values():
+        if name in skip or name in around:
             continue
-        timed += value
+        plugin += value
         count = run.phases.get(counts.get(name, ""))
         parts.append(f"{name} {value:.2f}" + (f" ({count:,} written)" if count is not None else ""))
-    parts.append(f"rest {run.seconds - timed:.2f} (start-up, Pelican, staging, swap)")
+    if all(name in run.phases for name in around):
+        parts.append(f"Pelican start-up and own work {run.phases['pelican_process'] - plugin:.2f}")
+        parts += [f"{name} {run.phases[name]:.2f}" for name in ("staging", "swap")]
+        rest = run.seconds - sum(run.phases[name] for name in around)
+        parts.append(f"rest {rest:.2f} (the coopdir command's start-up)")
+    else:
+        parts.append(f"rest {run.seconds - plugin:.2f} (start-up, Pelican, staging, swap)")
     return ", ".join(parts)
 
 

@@ -6,10 +6,12 @@ leaves the previous site exactly as it was, and a server never sees a half-writt
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .incremental import MANIFEST, NEXT_MANIFEST
@@ -188,6 +190,7 @@ def build_site(
     shutil.rmtree(staging, ignore_errors=True)
     staging.parent.mkdir(parents=True, exist_ok=True)
     incremental = not full and output.is_dir() and (cache / MANIFEST).is_file()
+    started = time.perf_counter()
     if incremental and spare.is_dir():
         # The site before last, brought up to date: only what changed since is touched.
         os.rename(spare, staging)
@@ -202,8 +205,11 @@ def build_site(
         "COOPDIR_CACHE_DIR": str(cache),
         "COOPDIR_INCREMENTAL": "1" if incremental else "0",
     }
+    staged = time.perf_counter() - started
     command = pelican_command(staging, settings_file, content, keep_output=incremental)
+    started = time.perf_counter()
     result = subprocess.run(command, env=env, check=False)
+    pelican = time.perf_counter() - started
     if result.returncode != 0:
         if spare.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -211,9 +217,21 @@ def build_site(
             os.rename(staging, spare)
         (cache / NEXT_MANIFEST).unlink(missing_ok=True)
         return result.returncode
+    started = time.perf_counter()
     replace_folder(staging, output, keep_old_as=spare)
     os.replace(cache / NEXT_MANIFEST, cache / MANIFEST)
+    _add_timings(cache, staging=staged, pelican_process=pelican, swap=time.perf_counter() - started)
     return 0
+
+
+def _add_timings(cache: Path, **seconds: float) -> None:
+    """Add the steps around Pelican to the plugin's timings.json (read by bench/build.py)."""
+    file = cache / "timings.json"
+    try:
+        timings = json.loads(file.read_text("utf-8"))
+    except (OSError, ValueError):
+        return
+    file.write_text(json.dumps({**timings, **seconds}), "utf-8")
 
 
 WATCHED = ("coops", "content", "theme", "plugins", "pelican.conf.py")

@@ -218,7 +218,9 @@ class DirectoryGenerator(Generator):
             rendered += 1
         self.timings["pages"] = time.perf_counter() - started
         self.timings["fragments_reused"] = fragments.hits
+        started = time.perf_counter()
         fragments.save()
+        self.timings["fragments_save"] = time.perf_counter() - started
         started = time.perf_counter()
         feed_files: list[str] = []
         written_feeds = 0
@@ -257,18 +259,22 @@ class DirectoryGenerator(Generator):
         site_files = self._site_files()
         for name, data in site_files.items():
             write_new_file(output / name, data)
-        if self.coopdir.cache_dir:
-            write_next_manifest(self.coopdir.cache_dir, fingerprints)
-            # For bench/build.py: where the plugin's time went, per phase, in seconds.
-            self.timings.update(pages_rendered=rendered, feeds_written=written_feeds)
-            (self.coopdir.cache_dir / "timings.json").write_text(json.dumps(self.timings), "utf-8")
         if self.coopdir.incremental:
             # The build started from a copy of the previous site: drop what is gone.
+            started = time.perf_counter()
             keep = {page.save_as for page in self.pages} | set(feed_files) | set(site_files)
             keep |= set(api_files) | set(fediverse)
             keep |= {Path(p).relative_to(output).as_posix() for p in writer.written_files}
             static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
             remove_stale_files(output, keep, (static, f"{SEARCH_FOLDER}/"))
+            self.timings["stale_files"] = time.perf_counter() - started
+        if self.coopdir.cache_dir:
+            started = time.perf_counter()
+            write_next_manifest(self.coopdir.cache_dir, fingerprints)
+            self.timings["manifest"] = time.perf_counter() - started
+            # For bench/build.py: where the plugin's time went, per phase, in seconds.
+            self.timings.update(pages_rendered=rendered, feeds_written=written_feeds)
+            (self.coopdir.cache_dir / "timings.json").write_text(json.dumps(self.timings), "utf-8")
 
     def _write_bulk_data(self, output: Path, unchanged: Any) -> list[str]:
         """Write /api/ (all co-ops, all openings, CSV, one file per co-op) where it changed."""
