@@ -11,6 +11,7 @@ being served. ``LinkSafeWriter`` unlinks such a file first.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -71,6 +72,10 @@ def write_new_file(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
+FILES_KEY = "__files__"
+"""The manifest entry listing every file the build left outside the kept prefixes."""
+
+
 def read_manifest(folder: Path | None) -> dict[str, str]:
     """Return the previous build's fingerprints, or nothing."""
     if folder is None:
@@ -101,15 +106,31 @@ class LinkSafeWriter(Writer):
         return super()._open_w(filename, encoding, override=override)
 
 
-def remove_stale_files(output: Path, keep: set[str], keep_prefixes: tuple[str, ...]) -> int:
-    """Delete files the previous site had and this one does not; return how many."""
+def remove_stale_files(
+    output: Path,
+    keep: set[str],
+    keep_prefixes: tuple[str, ...],
+    previous: set[str] | None = None,
+) -> int:
+    """Delete files the previous site had and this one does not; return how many.
+
+    ``previous`` is the previous build's list of files (its manifest keeps it): then only those
+    are looked at. Without it, the whole output is walked (hundreds of thousands of files).
+    """
+    if previous is None:
+        previous = {
+            path.relative_to(output).as_posix() for path in output.rglob("*") if not path.is_dir()
+        }
     removed = 0
-    for path in sorted(output.rglob("*"), reverse=True):
-        relative = path.relative_to(output).as_posix()
-        if path.is_dir():
-            if not any(path.iterdir()):
-                path.rmdir()
-        elif relative not in keep and not relative.startswith(keep_prefixes):
-            path.unlink()
-            removed += 1
+    folders: set[Path] = set()
+    for relative in previous - keep:
+        if relative.startswith(keep_prefixes):
+            continue
+        path = output / relative
+        path.unlink(missing_ok=True)
+        folders.update(parent for parent in path.parents if output in parent.parents)
+        removed += 1
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):  # only an empty folder goes
+            folder.rmdir()
     return removed

@@ -41,6 +41,8 @@ class ParseCache:
     version: str
     entries: dict[str, tuple[tuple[int, int], Any]] = field(default_factory=dict)
     hits: int = 0
+    changed: bool = False
+    """Whether anything was added or forgotten since it was read (else saving is skipped)."""
 
     @classmethod
     def open(cls, file: Path, version: str) -> ParseCache:
@@ -64,14 +66,19 @@ class ParseCache:
     def put(self, path: Path, value: Any) -> None:
         """Remember the value for a file as it is now."""
         self.entries[str(path.resolve())] = (file_stamp(path), value)
+        self.changed = True
 
     def keep_only(self, paths: list[Path]) -> None:
         """Forget files that are gone, so the cache does not grow forever."""
         alive = {str(path.resolve()) for path in paths}
-        self.entries = {key: value for key, value in self.entries.items() if key in alive}
+        kept = {key: value for key, value in self.entries.items() if key in alive}
+        self.changed |= len(kept) != len(self.entries)
+        self.entries = kept
 
     def save(self) -> None:
-        """Write the cache (atomically: a crash never leaves half a file)."""
+        """Write the cache if it changed (atomically: a crash never leaves half a file)."""
+        if not self.changed and self.file.is_file():
+            return
         self.file.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.file.with_suffix(".tmp")
         with temporary.open("wb") as handle:

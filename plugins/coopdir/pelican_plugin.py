@@ -31,6 +31,7 @@ from .fediverse import fediverse_files, write_changed_files
 from .feeds import FORMATS, FeedWriter, plan_feeds
 from .fragments import FragmentCache
 from .incremental import (
+    FILES_KEY,
     LinkSafeWriter,
     coops_digest,
     depends_digest,
@@ -259,17 +260,25 @@ class DirectoryGenerator(Generator):
         site_files = self._site_files()
         for name, data in site_files.items():
             write_new_file(output / name, data)
+        # Every file this build leaves, but for folders written whole (theme, search index).
+        keep = {page.save_as for page in self.pages} | set(feed_files) | set(site_files)
+        keep |= set(api_files) | set(fediverse)
+        keep |= {Path(p).relative_to(output).as_posix() for p in writer.written_files}
+        static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
         if self.coopdir.incremental:
             # The build started from a copy of the previous site: drop what is gone.
             started = time.perf_counter()
-            keep = {page.save_as for page in self.pages} | set(feed_files) | set(site_files)
-            keep |= set(api_files) | set(fediverse)
-            keep |= {Path(p).relative_to(output).as_posix() for p in writer.written_files}
-            static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
-            remove_stale_files(output, keep, (static, f"{SEARCH_FOLDER}/"))
+            listed = previous.get(FILES_KEY)
+            remove_stale_files(
+                output,
+                keep,
+                (static, f"{SEARCH_FOLDER}/"),
+                set(listed) if isinstance(listed, list) else None,
+            )
             self.timings["stale_files"] = time.perf_counter() - started
         if self.coopdir.cache_dir:
             started = time.perf_counter()
+            fingerprints[FILES_KEY] = sorted(keep)  # type: ignore[assignment]
             write_next_manifest(self.coopdir.cache_dir, fingerprints)
             self.timings["manifest"] = time.perf_counter() - started
             # For bench/build.py: where the plugin's time went, per phase, in seconds.
