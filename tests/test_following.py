@@ -50,7 +50,7 @@ def followable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     alice = Alice()
     alice.base = f"http://127.0.0.1:{loop.serve(alice.app())}"
     settings = InboxSettings(
-        SITE_URL, tuple(accounts(directory)), keys, database, allow_http=True
+        SITE_URL, tuple(accounts(directory)), keys, database, allow_http=True, allow_loopback=True
     )
     loop.serve(make_app(settings), upstream_port)
     try:

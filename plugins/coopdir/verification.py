@@ -1,0 +1,183 @@
+"""Checking the HTTP signature of a request to an inbox: draft-cavage and RFC 9421.
+
+Fediverse servers sign with one of two schemes: draft-cavage (``Signature: keyId=...,
+headers="(request-target) host date digest"``, what Mastodon and most servers send) and RFC 9421
+(``Signature-Input`` + ``Signature``, what Mastodon 4.5+, WordPress and Fedify can send). The
+cryptography is done by maintained libraries (apsig for draft-cavage, http-message-signatures
+for RFC 9421); this module adds the policy those libraries leave to their caller, as Mastodon
+applies it (``app/lib/signed_request.rb``):
+
+- what must be signed: the method and target, the host, the time (``Date`` or ``created``) and,
+  for a body, its digest (``Digest`` or ``Content-Digest``), checked against the body;
+- the time must lie within 12 hours before now and 1 hour after (Mastodon's
+  ``EXPIRATION_WINDOW_LIMIT`` and ``CLOCK_SKEW_MARGIN``); an exact signature seen before is a
+  replay (the inbox remembers signatures for that window).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import email.utils
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import http_sf
+from apsig.draft.verify import Verifier
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from http_message_signatures import (
+    HTTPMessageVerifier,
+    InvalidSignature,
+    MappingKeyResolver,
+    algorithms,
+)
+
+PAST_LIMIT = dt.timedelta(hours=12)
+"""How old a signature may be (Mastodon's EXPIRATION_WINDOW_LIMIT)."""
+FUTURE_LIMIT = dt.timedelta(hours=1)
+"""How far ahead of our clock a signature may be dated (Mastodon's CLOCK_SKEW_MARGIN)."""
+
+CAVAGE_PARAMETER = re.compile(r'(\w+)="([^"]*)"')
+CAVAGE_REQUIRED = ("(request-target)", "host", "date")
+RFC9421_REQUIRED = ("@method", "@target-uri")
+
+
+class SignatureRefused(Exception):
+    """A request whose signature is missing, malformed, stale or does not verify."""
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """What a signature covers: method, the public URL it was sent to, headers and body."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    """Header fields, repeated ones kept (aiohttp's ``CIMultiDictProxy``)."""
+    body: bytes
+
+    @property
+    def is_rfc9421(self) -> bool:
+        """Return True when the request carries an RFC 9421 signature (``Signature-Input``)."""
+        return "Signature-Input" in self.headers
+
+
+def signature_token(request: SignedRequest) -> str:
+    """Return what identifies one signature (to recognise a replay of the same request)."""
+    return hashlib.sha256(request.headers.get("Signature", "").encode("utf-8")).hexdigest()
+
+
+def key_id(request: SignedRequest) -> str:
+    """Return the id of the key that signed the request, or refuse an unsigned request."""
+    if request.is_rfc9421:
+        try:
+            inputs = http_sf.parse(
+                request.headers["Signature-Input"].encode("ascii"), tltype="dictionary"
+            )
+        except (ValueError, UnicodeEncodeError) as error:
+            raise SignatureRefused(f"the Signature-Input header is malformed: {error}") from error
+        if len(inputs) != 1:
+            raise SignatureRefused("send exactly one signature (Signature-Input has several)")
+        (_, (_, parameters)), = inputs.items()
+        found = parameters.get("keyid")
+        if not isinstance(found, str):
+            raise SignatureRefused("the Signature-Input header has no keyid")
+        return found
+    parameters = _cavage_parameters(request)
+    if "keyId" not in parameters:
+        raise SignatureRefused("the request is not signed (no Signature header with a keyId)")
+    return parameters["keyId"]
+
+
+def verify(request: SignedRequest, public_pem: str, *, now: dt.datetime | None = None) -> None:
+    """Check the request's signature against ``public_pem``, or raise SignatureRefused."""
+    now = now or dt.datetime.now(dt.UTC)
+    if request.is_rfc9421:
+        _verify_rfc9421(request, public_pem)
+    else:
+        _verify_cavage(request, public_pem, now)
+
+
+def _cavage_parameters(request: SignedRequest) -> dict[str, str]:
+    return dict(CAVAGE_PARAMETER.findall(request.headers.get("Signature", "")))
+
+
+def _verify_cavage(request: SignedRequest, public_pem: str, now: dt.datetime) -> None:
+    parameters = _cavage_parameters(request)
+    covered = parameters.get("headers", "date").lower().split()
+    required = CAVAGE_REQUIRED + (("digest",) if request.body else ())
+    missing = [name for name in required if name not in covered]
+    if missing:
+        raise SignatureRefused(f"the signature must cover {', '.join(missing)}")
+    _check_time(_parse_date(request.headers.get("Date", "")), now)
+    if request.body:
+        expected = "SHA-256=" + base64.b64encode(hashlib.sha256(request.body).digest()).decode()
+        if request.headers.get("Digest") != expected:
+            raise SignatureRefused("the Digest header does not match the body")
+    verifier = Verifier(
+        public_pem,
+        request.method,
+        request.url,
+        dict(request.headers),
+        request.body,
+        clock_skew=int(PAST_LIMIT.total_seconds()),  # the window is checked above
+    )
+    try:
+        verified = verifier.verify()
+    except (ValueError, KeyError) as error:
+        raise SignatureRefused(f"the Signature header is malformed: {error}") from error
+    if verified is None:
+        raise SignatureRefused("the signature does not verify")
+
+
+def _parse_date(value: str) -> dt.datetime:
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError) as error:
+        raise SignatureRefused("the Date header is missing or not an HTTP date") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _check_time(moment: dt.datetime, now: dt.datetime) -> None:
+    if moment < now - PAST_LIMIT:
+        raise SignatureRefused("the signature is too old (more than 12 hours): a replay?")
+    if moment > now + FUTURE_LIMIT:
+        raise SignatureRefused("the signature is dated in the future (more than 1 hour ahead)")
+
+
+@dataclass
+class _Message:
+    """The request as http-message-signatures reads it."""
+
+    method: str
+    url: str
+    headers: Any
+
+
+def _verify_rfc9421(request: SignedRequest, public_pem: str) -> None:
+    public_key = serialization.load_pem_public_key(public_pem.encode("ascii"))
+    if isinstance(public_key, rsa.RSAPublicKey):
+        algorithm: Any = algorithms.RSA_V1_5_SHA256
+    elif isinstance(public_key, ed25519.Ed25519PublicKey):
+        algorithm = algorithms.ED25519
+    else:
+        raise SignatureRefused("the key is neither RSA nor Ed25519")
+    signer_key = key_id(request)
+    verifier = HTTPMessageVerifier(
+        signature_algorithm=algorithm,
+        key_resolver=MappingKeyResolver(public_keys={signer_key: public_key}, private_keys={}),
+    )
+    verifier.max_clock_skew = FUTURE_LIMIT
+    try:
+        verifier.verify(
+            _Message(request.method, request.url, request.headers),
+            max_age=PAST_LIMIT,
+            require_components=RFC9421_REQUIRED,
+            body=request.body,
+        )
+    except InvalidSignature as error:
+        raise SignatureRefused(f"the signature does not verify: {error}") from error
