@@ -53,7 +53,7 @@ class FollowerStore:
     """Followers per account, in one SQLite file: the service's only state."""
 
     def __init__(self, path: Path) -> None:
-        self.connection = sqlite3.connect(path)
+        self.connection = sqlite3.connect(path, timeout=30)  # coopdir deliver shares it
         self.connection.execute(
             "CREATE TABLE IF NOT EXISTS followers ("
             " account TEXT NOT NULL, actor TEXT NOT NULL, inbox TEXT NOT NULL,"
