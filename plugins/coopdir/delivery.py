@@ -188,8 +188,23 @@ async def _send(
     settings: DeliverySettings,
     accounts: dict[str, Account],
     delivery: Delivery,
+    slots: asyncio.Semaphore,
 ) -> tuple[int | None, str]:
-    """POST one delivery, signed as its account; return (status or None, error text)."""
+    """POST one delivery, signed as its account; return (status or None, error text).
+
+    The timeout starts once a slot is free: time spent queueing behind other deliveries must
+    not fail a request (a timed-out request the server did take would arrive twice).
+    """
+    async with slots:
+        return await _post(session, settings, accounts, delivery)
+
+
+async def _post(
+    session: aiohttp.ClientSession,
+    settings: DeliverySettings,
+    accounts: dict[str, Account],
+    delivery: Delivery,
+) -> tuple[int | None, str]:
     try:
         check_url(
             delivery.inbox, allow_http=settings.allow_http, allow_loopback=settings.allow_loopback
@@ -220,6 +235,7 @@ async def send_due(
 ) -> None:
     """Send what is due, and keep retrying while the next try is due within the run."""
     accounts = {account.name: account for account in settings.accounts}
+    slots = asyncio.Semaphore(settings.concurrency)
     async with guarded_session(
         allow_loopback=settings.allow_loopback,
         limit=settings.concurrency,
@@ -229,7 +245,7 @@ async def send_due(
             due = log.due(clock())
             gone: set[str] = set()
             results = await asyncio.gather(
-                *(_send(session, settings, accounts, delivery) for delivery in due)
+                *(_send(session, settings, accounts, delivery, slots) for delivery in due)
             )
             for delivery, (status, error) in zip(due, results, strict=True):
                 if status is not None and 200 <= status < 300:
