@@ -109,21 +109,20 @@ def _cavage_parameters(request: SignedRequest) -> dict[str, str]:
 def _verify_cavage(request: SignedRequest, public_pem: str, now: dt.datetime) -> None:
     parameters = _cavage_parameters(request)
     covered = parameters.get("headers", "date").lower().split()
-    required = CAVAGE_REQUIRED + (("digest",) if request.body else ())
-    missing = [name for name in required if name not in covered]
+    missing = [name for name in CAVAGE_REQUIRED if name not in covered]
+    if request.body and not {"digest", "content-digest"} & set(covered):
+        missing.append("digest")
     if missing:
         raise SignatureRefused(f"the signature must cover {', '.join(missing)}")
     _check_time(_parse_date(request.headers.get("Date", "")), now)
-    if request.body:
-        expected = "SHA-256=" + base64.b64encode(hashlib.sha256(request.body).digest()).decode()
-        if request.headers.get("Digest") != expected:
-            raise SignatureRefused("the Digest header does not match the body")
+    if request.body and not _digest_matches(request, covered):
+        raise SignatureRefused("the Digest header does not match the body")
     verifier = Verifier(
         public_pem,
         request.method,
         request.url,
         dict(request.headers),
-        request.body,
+        b"",  # the digest is checked above, in every spelling servers send (apsig's is exact)
         clock_skew=int(PAST_LIMIT.total_seconds()),  # the window is checked above
     )
     try:
@@ -132,6 +131,32 @@ def _verify_cavage(request: SignedRequest, public_pem: str, now: dt.datetime) ->
         raise SignatureRefused(f"the Signature header is malformed: {error}") from error
     if verified is None:
         raise SignatureRefused("the signature does not verify")
+
+
+DIGESTS = {"sha-256": hashlib.sha256, "sha-512": hashlib.sha512}
+
+
+def _digest_matches(request: SignedRequest, covered: list[str]) -> bool:
+    """Check the signed digest of the body, in the spellings servers send.
+
+    ``Digest: SHA-256=<b64>`` in any case (Mastodon and bovine differ), several separated by
+    commas, or RFC 9530's ``Content-Digest``. Every digest in a known algorithm must match,
+    and at least one must be given.
+    """
+    given: list[tuple[str, str]] = []
+    if "digest" in covered:
+        for part in request.headers.get("Digest", "").split(","):
+            algorithm, _, value = part.strip().partition("=")
+            given.append((algorithm.lower(), value))
+    if "content-digest" in covered:
+        for part in request.headers.get("Content-Digest", "").split(","):
+            algorithm, _, value = part.strip().partition("=")
+            given.append((algorithm.lower(), value.strip(":")))
+    known = [(algorithm, value) for algorithm, value in given if algorithm in DIGESTS]
+    return bool(known) and all(
+        value == base64.b64encode(DIGESTS[algorithm](request.body).digest()).decode()
+        for algorithm, value in known
+    )
 
 
 def _parse_date(value: str) -> dt.datetime:
