@@ -223,3 +223,16 @@ def test_edits_and_closing_send_update_then_delete(world: dict[str, Any]) -> Non
     update = next(a for _, a, _, _ in world["inboxes"].received if a["type"] == "Update")
     assert update["object"]["name"].startswith("First role, edited")
 
+
+
+def test_deliver_wants_a_built_site_first(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from coopdir.cli import main
+
+    result = CliRunner().invoke(
+        main,
+        ["deliver", "--output", str(tmp_path / "nothing"), "--site-url", "https://jobs.example"],
+    )
+    assert result.exit_code != 0
+    assert "no ap/ folder — build the site first" in str(result.output) + str(result.exception)

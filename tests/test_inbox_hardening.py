@@ -10,7 +10,9 @@ that point the inbox at its own host or at private addresses.
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
+import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -278,3 +280,34 @@ def test_a_name_that_resolves_to_loopback_is_refused() -> None:
         asyncio.run(resolve())
     with pytest.raises(RefusedAddress, match="only https"):
         check_url("http://example.org/actor")
+
+
+@pytest.mark.parametrize("spelling", ["sha-256", "SHA-256", "content-digest"])
+def test_digests_are_taken_in_the_spellings_servers_send(
+    world: dict[str, Any], spelling: str
+) -> None:
+    """Mastodon sends ``SHA-256=``, bovine ``sha-256=``, RFC 9530 ``Content-Digest``."""
+    alice = world["alice"]
+    body = json.dumps(follow(world)).encode()
+    digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    if spelling == "content-digest":
+        extra, covered = {"Content-Digest": f"sha-256=:{digest}:"}, "content-digest"
+    else:
+        extra, covered = {"Digest": f"{spelling}={digest}"}, "digest"
+    headers = dict(
+        Signer(
+            headers={"Content-Type": "application/activity+json", **extra},
+            private_key=alice.key,
+            method="POST",
+            url=world["inbox"],
+            key_id=f"{alice.id}#main-key",
+            body=b"",  # apsig would add its own Digest: the test writes the header itself
+            signed_headers=["(request-target)", "host", "date", covered],
+        ).sign()
+    )
+    response = requests.post(world["inbox"], data=body, headers=headers, timeout=30)
+    assert response.status_code == 202, response.text
+    tampered = json.dumps(follow(world, 2)).encode()
+    again = requests.post(world["inbox"], data=tampered, headers=headers, timeout=30)
+    assert again.status_code == 401
+    assert "Digest header does not match" in again.text
