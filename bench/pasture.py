@@ -94,6 +94,7 @@ def main() -> None:
         pasture = subprocess.Popen(
             [sys.executable, "-c", PASTURE, str(pasture_port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=scratch,  # pasture writes data.toml and a JSON-LD cache where it runs
         )
         processes.append(pasture)
         wait_for(site_port, nginx, "nginx")
