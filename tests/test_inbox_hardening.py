@@ -14,6 +14,7 @@ import base64
 import email.utils
 import hashlib
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -311,3 +312,17 @@ def test_digests_are_taken_in_the_spellings_servers_send(
     again = requests.post(world["inbox"], data=tampered, headers=headers, timeout=30)
     assert again.status_code == 401
     assert "Digest header does not match" in again.text
+
+
+@pytest.mark.parametrize(("algorithm", "status"), [("hs2019", 202), (None, 202), ("ed25519", 401)])
+def test_hs2019_as_gotosocial_names_it_is_rsa_sha256(
+    world: dict[str, Any], algorithm: str | None, status: int
+) -> None:
+    alice = world["alice"]
+    body = json.dumps(follow(world)).encode()
+    headers = cavage(alice, world["inbox"], body)
+    name = next(key for key in headers if key.lower() == "signature")
+    without = re.sub(r',?algorithm="rsa-sha256"', "", headers[name])
+    headers[name] = without + (f',algorithm="{algorithm}"' if algorithm else "")
+    response = requests.post(world["inbox"], data=body, headers=headers, timeout=30)
+    assert response.status_code == status, response.text

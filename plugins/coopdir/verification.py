@@ -121,7 +121,7 @@ def _verify_cavage(request: SignedRequest, public_pem: str, now: dt.datetime) ->
         public_pem,
         request.method,
         request.url,
-        dict(request.headers),
+        _as_rsa_sha256(dict(request.headers), parameters),
         b"",  # the digest is checked above, in every spelling servers send (apsig's is exact)
         clock_skew=int(PAST_LIMIT.total_seconds()),  # the window is checked above
     )
@@ -131,6 +131,21 @@ def _verify_cavage(request: SignedRequest, public_pem: str, now: dt.datetime) ->
         raise SignatureRefused(f"the Signature header is malformed: {error}") from error
     if verified is None:
         raise SignatureRefused("the signature does not verify")
+
+
+def _as_rsa_sha256(headers: dict[str, str], parameters: dict[str, str]) -> dict[str, str]:
+    """Name the algorithm rsa-sha256 when the signer said ``hs2019`` or nothing.
+
+    GoToSocial (and others after draft-cavage-12) write ``algorithm="hs2019"``, "derive it from
+    the key", and sign with RSA-SHA256 as everyone does; apsig accepts only the literal
+    ``rsa-sha256``. The algorithm is not part of the signed text, so naming it changes nothing
+    else; any other algorithm stays as given and is refused.
+    """
+    if parameters.get("algorithm", "hs2019").lower() != "hs2019":
+        return headers
+    name = next(key for key in headers if key.lower() == "signature")
+    value = re.sub(r'algorithm="[^"]*",?', "", headers[name]).rstrip(",")
+    return {**headers, name: f'{value},algorithm="rsa-sha256"'}
 
 
 DIGESTS = {"sha-256": hashlib.sha256, "sha-512": hashlib.sha512}
