@@ -9,6 +9,7 @@ gets is checked against the key our actor publishes, by apsig and by Fedify.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -121,6 +122,13 @@ class Alice:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    with running_world(tmp_path) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def running_world(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """Run our inbox (one co-op, acme) and alice on loopback; keys and followers in tmp_path."""
     write_coop(tmp_path, "acme", "name: Acme\nwebsite: https://acme.example.org/\n")
     coops, problems = check(tmp_path / "coops")
     assert problems == []
@@ -133,7 +141,8 @@ def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
     port = free_port()
     site_url = f"http://127.0.0.1:{port}"
     settings = InboxSettings(
-        site_url, tuple(accounts(directory)), keys, tmp_path / "followers.db", allow_http=True
+        site_url, tuple(accounts(directory)), keys, tmp_path / "followers.db", allow_http=True,
+        allow_loopback=True,
     )
     loop.serve(make_app(settings), port)
     try:

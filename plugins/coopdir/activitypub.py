@@ -314,9 +314,14 @@ class ActivityPubWriter:
         return actor
 
     def _static_parts(self, account: Account) -> dict[str, dict[str, Any]]:
-        """Return the collections a poll-only actor keeps empty: inbox, followers, following."""
+        """Return the collections the build keeps empty: inbox, followers, following."""
         parts = ("inbox", "followers", "following")
-        return {account.path(part): self._empty(account, part) for part in parts}
+        documents = {account.path(part): self._empty(account, part) for part in parts}
+        if not self.poll_only:
+            # Followers live in the inbox service's database, not in the build: a static count
+            # would say 0 to a profile with followers. Without totalItems, Mastodon shows none.
+            del documents[account.path("followers")]["totalItems"]
+        return documents
 
     def coop_files(self, coop: Coop) -> dict[str, bytes]:
         """Return every document of a co-op's actor: root-relative URL → bytes."""

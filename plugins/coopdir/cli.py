@@ -461,3 +461,82 @@ def inbox(
         database or keys.parent / "followers.sqlite",
     )
     web.run_app(make_app(settings), host=host, port=port)
+
+
+@main.command()
+@coops_option
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("output"),
+    show_default=True,
+    help="The built site, whose outboxes are compared with what followers were sent.",
+)
+@click.option(
+    "--site-url",
+    envvar="COOPDIR_SITE_URL",
+    help="Where the site is published (https://...), as for the build.",
+)
+@click.option(
+    "--database",
+    type=click.Path(path_type=Path),
+    help="The inbox service's SQLite file [default: beside the keys folder].",
+)
+@click.option("--concurrency", type=int, default=50, show_default=True,
+              help="Requests in flight at once.")
+@click.option("--allow-loopback", is_flag=True, hidden=True,
+              help="Tests only: deliver over http to loopback addresses.")
+def deliver(
+    coops_dir: Path,
+    output: Path,
+    site_url: str | None,
+    database: Path | None,
+    concurrency: int,
+    allow_loopback: bool,
+) -> None:
+    """Send followers what changed in the built outboxes: Create, Update, Delete, Announce.
+
+    Run it after each build, with the same COOPDIR_SITE_URL and COOPDIR_KEYS_DIR, on the host
+    where `coopdir inbox` keeps its followers. Failed deliveries are retried with backoff,
+    in this run and the next ones; a server answering 410 Gone loses its followers.
+    """
+    from .apvocab import accounts
+    from .delivery import DeliverySettings
+    from .delivery import deliver as run_delivery
+    from .keys import default_keys_dir
+    from .load import load_directory
+    from .problems import InvalidDirectory
+
+    if not site_url or not (site_url.startswith("https://") or allow_loopback):
+        sys.exit("Give the site's https:// address: --site-url or COOPDIR_SITE_URL.")
+    if not (output / "ap").is_dir():
+        sys.exit(f"{output}: no ap/ folder — build the site first (make html), then deliver.")
+    try:
+        directory = load_directory(coops_dir)
+    except InvalidDirectory as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    keys = default_keys_dir()
+    settings = DeliverySettings(
+        site_url.rstrip("/"),
+        output,
+        tuple(accounts(directory)),
+        keys,
+        database or keys.parent / "followers.sqlite",
+        concurrency=concurrency,
+        allow_http=allow_loopback,
+        allow_loopback=allow_loopback,
+    )
+    try:
+        report = run_delivery(settings)
+    except FileNotFoundError as error:
+        sys.exit(str(error))
+    if report.baselines:
+        click.echo(f"first run for {len(report.baselines)} account(s): their outboxes are the "
+                   "baseline, nothing of them sent")
+    click.echo(
+        f"queued {report.queued}, delivered {report.sent}, failed attempts "
+        f"{report.failed_attempts}, still pending {report.pending}, given up {report.gave_up}, "
+        f"followers dropped (410) {report.dropped_followers}"
+    )

@@ -4,52 +4,79 @@ Mastodon treats every ``Follow`` as a request that stays "pending" until the fol
 back a signed ``Accept``; a static site cannot do that. This small aiohttp service answers POSTs
 to the actors' inboxes on the site's host:
 
-1. The request must carry a draft-cavage HTTP signature; the signer's actor is fetched (with a
-   GET signed as the directory, as servers in "authorized fetch" mode require) and the
-   signature checked against the key it publishes (apsig). Unsigned or forged: 401.
+1. The request must carry an HTTP signature, draft-cavage or RFC 9421, covering its target,
+   host, time and body digest (``verification.py``); the signer's actor is fetched (with a GET
+   signed as the directory, as servers in "authorized fetch" mode require, and only from a
+   public address: ``netguard.py``) and the signature checked against the key it publishes.
+   Unsigned, forged, stale or replayed: 401. A body over 1 MB (Mastodon's limit): 413.
 2. ``Follow`` of one of our actors: the follower is stored (SQLite) and a signed ``Accept`` is
    POSTed to its inbox. ``Undo`` of a ``Follow``: the follower is removed. Anything else is
    acknowledged and ignored.
 
-What is not here yet: RFC 9421 signatures, the shared inbox, ``coopdir deliver`` (pushing new
-openings to followers) and serving the follower counts; the static actors still say
-``pollOnly`` until they are.
+``coopdir deliver`` (``delivery.py``) pushes new openings to the followers kept here. Our
+actors have no shared inbox: each actor's inbox takes its own follows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import re
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
-from apsig.draft.verify import Verifier
 
 from . import urls
 from .apvocab import AS2, MEDIA_TYPE, Account
+from .netguard import check_url, guarded_session
 from .signatures import signed_headers
+from .verification import (
+    FUTURE_LIMIT,
+    PAST_LIMIT,
+    SignatureRefused,
+    SignedRequest,
+    signature_token,
+    verify,
+)
+from .verification import key_id as signing_key_id
 
-KEY_ID = re.compile(r'keyId="([^"]+)"')
-"""The key id in a draft-cavage ``Signature`` header (its other parameters are apsig's)."""
+MAX_BODY = 1024 * 1024
+"""The largest activity taken (Mastodon's ``MAX_JSON_SIZE``); a larger body gets 413."""
 
 
 class FollowerStore:
     """Followers per account, in one SQLite file: the service's only state."""
 
     def __init__(self, path: Path) -> None:
-        self.connection = sqlite3.connect(path)
+        self.connection = sqlite3.connect(path, timeout=30)  # coopdir deliver shares it
         self.connection.execute(
             "CREATE TABLE IF NOT EXISTS followers ("
             " account TEXT NOT NULL, actor TEXT NOT NULL, inbox TEXT NOT NULL,"
             " shared_inbox TEXT, follow TEXT NOT NULL, PRIMARY KEY (account, actor))"
         )
+        self.connection.execute(
+            "CREATE TABLE IF NOT EXISTS seen_signatures (token TEXT PRIMARY KEY, seen REAL)"
+        )
         self.connection.commit()
+
+    def first_sight(self, token: str, now: float) -> bool:
+        """Record a signature; return False when it was seen before (a replayed request).
+
+        Signatures older than the accepted window are forgotten: their requests are refused
+        as stale anyway.
+        """
+        window = (PAST_LIMIT + FUTURE_LIMIT).total_seconds()
+        self.connection.execute("DELETE FROM seen_signatures WHERE seen < ?", (now - window,))
+        added = self.connection.execute(
+            "INSERT OR IGNORE INTO seen_signatures VALUES (?, ?)", (token, now)
+        ).rowcount
+        self.connection.commit()
+        return added == 1
 
     def add(
         self, account: str, actor: str, inbox: str, shared_inbox: str | None, follow: str
@@ -90,10 +117,8 @@ class InboxSettings:
     database: Path
     allow_http: bool = False
     """Fetch and deliver over plain http too (tests on loopback); never in production."""
-
-
-class SignatureRefused(Exception):
-    """A request whose signature is missing or does not verify."""
+    allow_loopback: bool = False
+    """Fetch from and deliver to loopback addresses (tests); private ranges stay refused."""
 
 
 STORE = web.AppKey("store", FollowerStore)
@@ -103,7 +128,7 @@ SESSION = web.AppKey("session", aiohttp.ClientSession)
 
 def make_app(settings: InboxSettings) -> web.Application:
     """Return the aiohttp application: one POST route per actor's inbox."""
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY)
     app[SETTINGS] = settings
     for account in settings.accounts:
         app.router.add_post(account.path("inbox"), _inbox_handler(account))
@@ -111,7 +136,9 @@ def make_app(settings: InboxSettings) -> web.Application:
     async def session_context(app: web.Application) -> Any:
         # Opened in the serving loop's thread: sqlite3 connections stay in their thread.
         app[STORE] = FollowerStore(settings.database)
-        app[SESSION] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+        app[SESSION] = guarded_session(
+            allow_loopback=settings.allow_loopback, timeout=aiohttp.ClientTimeout(total=20)
+        )
         yield
         await app[SESSION].close()
         app[STORE].close()
@@ -123,7 +150,9 @@ def make_app(settings: InboxSettings) -> web.Application:
 def _inbox_handler(account: Account) -> Any:
     async def handle(request: web.Request) -> web.Response:
         settings = request.app[SETTINGS]
-        body = await request.read()
+        if (request.content_length or 0) > MAX_BODY:
+            return web.Response(status=413, text=f"activities are limited to {MAX_BODY} bytes")
+        body = await request.read()  # aiohttp answers 413 itself past client_max_size
         try:
             activity = json.loads(body)
         except ValueError:
@@ -147,27 +176,37 @@ def _inbox_handler(account: Account) -> Any:
 async def _verified_signer(request: web.Request, body: bytes) -> dict[str, Any]:
     """Return the actor whose key signed the request, or raise SignatureRefused."""
     settings = request.app[SETTINGS]
-    found = KEY_ID.search(request.headers.get("Signature", ""))
-    if not found:
-        raise SignatureRefused("the request is not signed (no Signature header with a keyId)")
-    key_id = found.group(1)
+    signed = SignedRequest(
+        request.method,
+        urls.absolute(settings.site_url, request.path_qs),
+        request.headers,
+        body,
+    )
+    key_id = signing_key_id(signed)
     actor = await fetch_json(request.app, key_id.split("#")[0])
+    if "publicKeyPem" in actor and isinstance(actor.get("owner"), str):
+        actor = await fetch_json(request.app, actor["owner"])  # keyId named a key document
     key = actor.get("publicKey") or {}
     keys = key if isinstance(key, list) else [key]
-    pem = next((k.get("publicKeyPem") for k in keys if k.get("id") == key_id), None)
+    pem = next(
+        (k.get("publicKeyPem") for k in keys if isinstance(k, dict) and k.get("id") == key_id),
+        None,
+    )
     if not pem or not any(k.get("owner") == actor.get("id") for k in keys):
         raise SignatureRefused(f"{key_id} is not a key its actor publishes")
-    url = urls.absolute(settings.site_url, request.path_qs)
-    verified = Verifier(pem, request.method, url, dict(request.headers), body).verify()
-    if verified is None:
-        raise SignatureRefused("the signature does not verify")
+    verify(signed, pem)
+    if not request.app[STORE].first_sight(signature_token(signed), time.time()):
+        raise SignatureRefused("this signed request was received before: a replay")
     return actor
 
 
 async def fetch_json(app: web.Application, url: str) -> dict[str, Any]:
     """GET an ActivityPub document, signed as the directory (authorized-fetch servers ask that)."""
     settings = app[SETTINGS]
-    _check_url(url, settings)
+    try:
+        check_url(url, allow_http=settings.allow_http, allow_loopback=settings.allow_loopback)
+    except aiohttp.ClientError as error:
+        raise SignatureRefused(str(error)) from error
     directory = next(a for a in settings.accounts if a.coop is None)
     headers = signed_headers(
         "GET",
@@ -190,12 +229,6 @@ async def fetch_json(app: web.Application, url: str) -> dict[str, Any]:
     return document
 
 
-def _check_url(url: str, settings: InboxSettings) -> None:
-    scheme = urlsplit(url).scheme
-    if scheme != "https" and not (settings.allow_http and scheme == "http"):
-        raise SignatureRefused(f"{url}: only https actors are fetched")
-
-
 async def _apply(
     app: web.Application,
     account: Account,
@@ -216,7 +249,9 @@ async def _apply(
             endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None,
             str(activity.get("id")),
         )
-        await deliver(app, account, follower["inbox"], accept(actor_id, activity))
+        # A failed Accept leaves the follow pending on their side; following again retries.
+        with contextlib.suppress(aiohttp.ClientError):
+            await deliver(app, account, follower["inbox"], accept(actor_id, activity))
     elif (
         kind == "Undo"
         and isinstance(target, dict)
@@ -244,7 +279,7 @@ async def deliver(
 ) -> int:
     """POST an activity to an inbox, signed as ``account``; return the HTTP status."""
     settings = app[SETTINGS]
-    _check_url(inbox, settings)
+    check_url(inbox, allow_http=settings.allow_http, allow_loopback=settings.allow_loopback)
     body = json.dumps(activity, ensure_ascii=False).encode("utf-8")
     headers = signed_headers(
         "POST",

@@ -10,8 +10,10 @@ then it can build but not sign.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -68,10 +70,20 @@ def private_key(keys_dir: Path, account: str) -> rsa.RSAPrivateKey:
                 " key from the machine that builds the site (COOPDIR_KEYS_DIR there)"
             )
         public_key_pem(keys_dir, account)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    key = _load_private(str(path), path.stat().st_mtime_ns)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError(f"{path}: not an RSA private key — remove it to have a new pair made")
     return key
+
+
+@functools.lru_cache(maxsize=1024)
+def _load_private(path: str, mtime_ns: int) -> Any:
+    """Load a private key once per file version (not once per signed request).
+
+    OpenSSL checks an RSA key as it loads it (tens of milliseconds), which would dominate
+    ``coopdir deliver``'s thousands of requests.
+    """
+    return serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
 
 
 def _write_private(path: Path, key: rsa.RSAPrivateKey) -> None:
