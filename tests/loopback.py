@@ -52,6 +52,10 @@ class Log:
             return [s.at for s in self.requests if path is None or s.path == path]
 
     def reset(self) -> None:
+        """Start a test afresh, once requests still running from the last one have ended."""
+        deadline = time.monotonic() + 10
+        while self.in_flight > 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
         with self.lock:
             self.requests.clear()
             self.in_flight = self.max_in_flight = 0
@@ -67,6 +71,7 @@ class Behaviours(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
     def _answer(self, status: int, headers: dict[str, str] | None = None) -> None:
+        self._done()  # before the answer leaves: the client may start its next request at once
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -90,11 +95,18 @@ class Behaviours(BaseHTTPRequestHandler):
             )
             log.in_flight += 1
             log.max_in_flight = max(log.max_in_flight, log.in_flight)
+        self._counted = True
         try:
             self._play()
         finally:
-            with log.lock:
-                log.in_flight -= 1
+            self._done()
+
+    def _done(self) -> None:
+        """Count this request as no longer in flight (once)."""
+        if getattr(self, "_counted", False):
+            self._counted = False
+            with self.log.lock:
+                self.log.in_flight -= 1
 
     def _play(self) -> None:  # noqa: C901 - one branch per behaviour reads best as a table
         path = self.path
