@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from . import urls
 from .activitypub import ActivityPubWriter, NoteHtml
-from .apvocab import accounts
+from .apvocab import Account, accounts
 from .keys import public_key_pem
-from .model import Directory
+from .model import Coop, Directory
 from .serverconf import server_files
 from .webfinger import (
     HOST_META,
@@ -27,44 +28,75 @@ from .webfinger import (
 )
 
 
-def fediverse_files(
-    directory: Directory,
-    *,
-    site_url: str,
-    site_name: str,
-    note_html: NoteHtml,
-    keys_dir: Path,
-    page_exists: Callable[[str], bool],
-    inbox_upstream: str | None = None,
-) -> dict[str, bytes]:
-    """Return every fediverse file of the site: output-relative path → bytes.
+class Fediverse:
+    """The fediverse files of one build: the site's own, and each co-op's (written apart).
 
-    ``inbox_upstream`` is where the inbox service listens, when one runs.
+    A co-op's documents depend on its file alone (and on the settings and the day, which any
+    rebuild fingerprints), so a rebuild makes them only for co-ops that changed; the site's
+    files (the directory's actor, which boosts every opening, NodeInfo, server configurations)
+    depend on every co-op.
     """
-    writer = ActivityPubWriter(
-        directory,
-        site_url=site_url,
-        site_name=site_name,
-        note_html=note_html,
-        public_key=lambda account: public_key_pem(keys_dir, account),
-        page_exists=page_exists,
-        poll_only=inbox_upstream is None,
-    )
-    every = accounts(directory)
-    files = writer.directory_files()
+
+    def __init__(
+        self,
+        directory: Directory,
+        *,
+        site_url: str,
+        site_name: str,
+        note_html: NoteHtml,
+        keys_dir: Path,
+        page_exists: Callable[[str], bool],
+        inbox_upstream: str | None = None,
+    ) -> None:
+        """``inbox_upstream`` is where the inbox service listens, when one runs."""
+        self.directory = directory
+        self.site_url = site_url
+        self.site_name = site_name
+        self.inbox_upstream = inbox_upstream
+        self.writer = ActivityPubWriter(
+            directory,
+            site_url=site_url,
+            site_name=site_name,
+            note_html=note_html,
+            public_key=lambda account: public_key_pem(keys_dir, account),
+            page_exists=page_exists,
+            poll_only=inbox_upstream is None,
+        )
+
+    def coop_files(self, coop: Coop) -> dict[str, bytes]:
+        """Return a co-op's documents and WebFinger JRD: output-relative path → bytes."""
+        files = self.writer.coop_files(coop)
+        files[urls.webfinger_file(coop.slug)] = jrd(Account(coop.slug, coop), self.site_url)
+        return {path.lstrip("/"): data for path, data in files.items()}
+
+    def site_files(self) -> dict[str, bytes]:
+        """Return the directory's documents, discovery files and server configurations."""
+        every = accounts(self.directory)
+        files = self.writer.directory_files()
+        directory_account = every[0]
+        files[urls.webfinger_file(directory_account.name)] = jrd(directory_account, self.site_url)
+        posts = sum(len(self.writer.published(coop)) for coop in self.directory.coops)
+        files[HOST_META] = host_meta(self.site_url)
+        files[WELL_KNOWN_NODEINFO] = nodeinfo_links(self.site_url)
+        files[NODEINFO_URL] = nodeinfo(len(every), posts, self.site_name)
+        relative = {path.lstrip("/"): data for path, data in files.items()}
+        relative.update(
+            server_files(
+                self.site_url,
+                [(a.name, a.actor) for a in every],
+                inbox_upstream=self.inbox_upstream,
+            )
+        )
+        return relative
+
+
+def fediverse_files(directory: Directory, **settings: Any) -> dict[str, bytes]:
+    """Return every fediverse file of the site: output-relative path → bytes."""
+    fediverse = Fediverse(directory, **settings)
+    files = fediverse.site_files()
     for coop in directory.coops:
-        files.update(writer.coop_files(coop))
-    for account in every:
-        files[urls.webfinger_file(account.name)] = jrd(account, site_url)
-    posts = sum(len(writer.published(coop)) for coop in directory.coops)
-    files[HOST_META] = host_meta(site_url)
-    files[WELL_KNOWN_NODEINFO] = nodeinfo_links(site_url)
-    files[NODEINFO_URL] = nodeinfo(len(every), posts, site_name)
-    relative = {path.lstrip("/"): data for path, data in files.items()}
-    relative.update(
-        server_files(site_url, [(a.name, a.actor) for a in every], inbox_upstream=inbox_upstream)
-    )
-    return relative
+        files.update(fediverse.coop_files(coop))
+    return files
 
 
 def write_changed_files(output: Path, files: dict[str, bytes]) -> int:

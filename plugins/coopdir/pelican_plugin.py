@@ -27,7 +27,7 @@ from .export import (
     coop_file,
 )
 from .facets import FACETS, opening_facets, slice_directory
-from .fediverse import fediverse_files, write_changed_files
+from .fediverse import Fediverse, write_changed_files
 from .feeds import FORMATS, FeedWriter, plan_feeds
 from .fragments import FragmentCache
 from .incremental import (
@@ -250,8 +250,7 @@ class DirectoryGenerator(Generator):
         self._write_search(output, unchanged)
         self.timings["search"] = time.perf_counter() - started
         started = time.perf_counter()
-        fediverse = self._fediverse_files()
-        write_changed_files(output, fediverse)
+        fediverse = self._write_fediverse(output, unchanged)
         self.timings["fediverse"] = time.perf_counter() - started
         if whoosh is not None:
             started = time.perf_counter()
@@ -313,12 +312,16 @@ class DirectoryGenerator(Generator):
             for name, data in browser_index(self.search_docs).items():
                 write_new_file(output / name, data)
 
-    def _fediverse_files(self) -> dict[str, bytes]:
-        """Return the ActivityPub documents, WebFinger, NodeInfo and server configurations."""
+    def _write_fediverse(self, output: Path, unchanged: Any) -> list[str]:
+        """Write the fediverse files where they changed; return the names of them all.
+
+        A co-op's documents are made again only when its file changed (the names it wrote
+        last time are kept in the cache folder); the site's own are compared byte for byte.
+        """
         note = self.env.get_template("ap_note.html")
         page_urls = {page.url for page in self.pages}
         site_url = self.coopdir.site_url
-        return fediverse_files(
+        fediverse = Fediverse(
             self.directory,
             site_url=site_url,
             site_name=self.settings["SITENAME"],
@@ -332,6 +335,26 @@ class DirectoryGenerator(Generator):
             page_exists=page_urls.__contains__,
             inbox_upstream=self.coopdir.inbox_upstream,
         )
+        names_file = self.coopdir.cache_dir / "fediverse.json" if self.coopdir.cache_dir else None
+        try:
+            known: dict[str, list[str]] = json.loads(names_file.read_text("utf-8"))  # type: ignore[union-attr]
+        except (AttributeError, OSError, ValueError):
+            known = {}
+        names: dict[str, list[str]] = {}
+        for coop in self.directory.coops:
+            listed = known.get(coop.slug)
+            if listed is not None and unchanged(f"fediverse:{coop.slug}", (coop,), listed):
+                names[coop.slug] = listed
+                continue
+            files = fediverse.coop_files(coop)
+            write_changed_files(output, files)
+            names[coop.slug] = sorted(files)
+        site = fediverse.site_files()
+        write_changed_files(output, site)
+        if names_file is not None:
+            names_file.parent.mkdir(parents=True, exist_ok=True)
+            names_file.write_text(json.dumps(names), "utf-8")
+        return list(site) + [name for listed in names.values() for name in listed]
 
     def _site_files(self) -> dict[str, bytes]:
         """Return the files about the whole site: sitemap.xml and robots.txt."""
