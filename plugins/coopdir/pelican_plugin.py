@@ -102,6 +102,10 @@ TEMPLATE_FILTERS = {
 }
 
 
+SITE_FILES = ""
+"""The key of the site's own fediverse files among the co-ops' (slugs are never empty)."""
+
+
 class DirectoryGenerator(Generator):
     """Load coops/ into a Directory and plan its pages (phase one); write them (phase two)."""
 
@@ -315,8 +319,9 @@ class DirectoryGenerator(Generator):
     def _write_fediverse(self, output: Path, unchanged: Any) -> list[str]:
         """Write the fediverse files where they changed; return the names of them all.
 
-        A co-op's documents are made again only when its file changed (the names it wrote
-        last time are kept in the cache folder); the site's own are compared byte for byte.
+        A co-op's documents are made again only when its file changed, the site's own (the
+        directory's actor boosts every opening) when any did; the names each wrote last time
+        are kept in the cache folder.
         """
         note = self.env.get_template("ap_note.html")
         page_urls = {page.url for page in self.pages}
@@ -349,12 +354,15 @@ class DirectoryGenerator(Generator):
             files = fediverse.coop_files(coop)
             write_changed_files(output, files)
             names[coop.slug] = sorted(files)
-        site = fediverse.site_files()
-        write_changed_files(output, site)
+        site = known.get(SITE_FILES)
+        if site is None or not unchanged(f"fediverse:{SITE_FILES}", None, site):
+            files = fediverse.site_files()
+            write_changed_files(output, files)
+            site = sorted(files)
         if names_file is not None:
             names_file.parent.mkdir(parents=True, exist_ok=True)
-            names_file.write_text(json.dumps(names), "utf-8")
-        return list(site) + [name for listed in names.values() for name in listed]
+            names_file.write_text(json.dumps({**names, SITE_FILES: site}), "utf-8")
+        return site + [name for listed in names.values() for name in listed]
 
     def _site_files(self) -> dict[str, bytes]:
         """Return the files about the whole site: sitemap.xml and robots.txt."""
