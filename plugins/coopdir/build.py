@@ -197,8 +197,8 @@ def build_site(
         sync_by_hard_links(output, staging)
     elif incremental:
         copy_by_hard_links(output, staging)
-    else:
-        shutil.rmtree(spare, ignore_errors=True)
+    elif spare.exists():
+        remove_later(spare)  # a full build rewrites every file: the spare cannot serve
     env = {
         **os.environ,
         "COOPDIR_COOPS": str(coops.resolve()),
@@ -218,7 +218,9 @@ def build_site(
         (cache / NEXT_MANIFEST).unlink(missing_ok=True)
         return result.returncode
     started = time.perf_counter()
-    replace_folder(staging, output, keep_old_as=spare)
+    # After a full build every file is new: the old site would not save the next rebuild any
+    # work, so it is removed (the next rebuild links a fresh staging folder instead).
+    replace_folder(staging, output, keep_old_as=spare if incremental else None)
     os.replace(cache / NEXT_MANIFEST, cache / MANIFEST)
     _add_timings(cache, staging=staged, pelican_process=pelican, swap=time.perf_counter() - started)
     return 0

@@ -347,15 +347,16 @@ class DirectoryGenerator(Generator):
             known = {}
         names: dict[str, list[str]] = {}
         for coop in self.directory.coops:
+            # unchanged() records this build's fingerprint: call it even with nothing listed.
             listed = known.get(coop.slug)
-            if listed is not None and unchanged(f"fediverse:{coop.slug}", (coop,), listed):
+            if unchanged(f"fediverse:{coop.slug}", (coop,), listed or []) and listed is not None:
                 names[coop.slug] = listed
                 continue
             files = fediverse.coop_files(coop)
             write_changed_files(output, files)
             names[coop.slug] = sorted(files)
         site = known.get(SITE_FILES)
-        if site is None or not unchanged(f"fediverse:{SITE_FILES}", None, site):
+        if not unchanged(f"fediverse:{SITE_FILES}", None, site or []) or site is None:
             files = fediverse.site_files()
             write_changed_files(output, files)
             site = sorted(files)
