@@ -157,51 +157,54 @@ class ActivityPubWriter:
         )
         return note
 
-    def create(self, opening: Opening) -> dict[str, Any]:
-        """Return the ``Create`` that published an opening, with the object as it is now."""
+    def _activity(
+        self, kind: str, account: Account, part: str, published: str, obj: Any
+    ) -> dict[str, Any]:
+        """Return a public activity of an actor, with a stable id under the actor's folder.
+
+        Addressed as Mastodon expects of a public post: to Public, cc the actor's followers.
+        """
+        return {
+            "@context": OBJECT_CONTEXT,
+            "id": self.absolute(account.path(part)),
+            "type": kind,
+            "actor": self.absolute(account.actor),
+            "published": published,
+            "to": [PUBLIC],
+            "cc": [self.absolute(account.path("followers"))],
+            "object": obj,
+        }
+
+    def _embedded_note(self, opening: Opening) -> tuple[Account, dict[str, Any]]:
+        """Return the opening's actor and its object, to embed in an activity (no @context)."""
         account = Account(opening.coop_slug, self.directory.by_slug[opening.coop_slug])
         note = self.note(opening)
         note.pop("@context")
-        return {
-            "@context": OBJECT_CONTEXT,
-            "id": self.absolute(account.path(f"create/{opening.id}")),
-            "type": "Create",
-            "actor": self.absolute(account.actor),
-            "published": moment(opening.posted),
-            "to": [PUBLIC],
-            "cc": [self.absolute(account.path("followers"))],
-            "object": note,
-        }
+        return account, note
+
+    def create(self, opening: Opening) -> dict[str, Any]:
+        """Return the ``Create`` that published an opening, with the object as it is now."""
+        account, note = self._embedded_note(opening)
+        return self._activity(
+            "Create", account, f"create/{opening.id}", moment(opening.posted), note
+        )
 
     def delete(self, opening: Opening) -> dict[str, Any]:
         """Return the ``Delete`` that took a closed opening down."""
-        account = Account(opening.coop_slug, self.directory.by_slug[opening.coop_slug])
-        tombstone = self.note(opening)
-        tombstone.pop("@context")
-        return {
-            "@context": OBJECT_CONTEXT,
-            "id": self.absolute(account.path(f"delete/{opening.id}")),
-            "type": "Delete",
-            "actor": self.absolute(account.actor),
-            "published": tombstone["deleted"],
-            "to": [PUBLIC],
-            "cc": [self.absolute(account.path("followers"))],
-            "object": tombstone,
-        }
+        account, tombstone = self._embedded_note(opening)
+        return self._activity(
+            "Delete", account, f"delete/{opening.id}", tombstone["deleted"], tombstone
+        )
 
     def announce(self, opening: Opening) -> dict[str, Any]:
         """Return the directory's ``Announce`` (boost) of an opening."""
-        account = Account(urls.AP_DIRECTORY_ACCOUNT)
-        return {
-            "@context": OBJECT_CONTEXT,
-            "id": self.absolute(account.path(f"announce/{opening.coop_slug}/{opening.id}")),
-            "type": "Announce",
-            "actor": self.absolute(account.actor),
-            "published": moment(opening.posted),
-            "to": [PUBLIC],
-            "cc": [self.absolute(account.path("followers"))],
-            "object": self.absolute(urls.ap_note_url(opening)),
-        }
+        return self._activity(
+            "Announce",
+            Account(urls.AP_DIRECTORY_ACCOUNT),
+            f"announce/{opening.coop_slug}/{opening.id}",
+            moment(opening.posted),
+            self.absolute(urls.ap_note_url(opening)),
+        )
 
     # --- collections ----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,6 +18,25 @@ from .problems import Problem
 # so `coopdir build` and `coopdir serve` start fast.
 
 DEFAULT_COOPS = Path("coops")
+
+
+def _exit_with_problems(error: Exception, what_to_do: str) -> None:
+    """Print every problem of an InvalidDirectory (file:line: ...) and exit 1."""
+    problems = error.problems  # type: ignore[attr-defined]
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    sys.exit(f"{len(problems)} problem(s) in co-op files: {what_to_do}.")
+
+
+def _load_or_exit(coops: Path) -> Any:
+    """Load the co-op files for a command that needs them all valid; else report and exit 1."""
+    from .load import load_directory
+    from .problems import InvalidDirectory
+
+    try:
+        return load_directory(coops)
+    except InvalidDirectory as error:
+        _exit_with_problems(error, "fix them first (coopdir validate lists them)")
 
 
 def labels_opening_kinds() -> list[str]:
@@ -398,9 +418,7 @@ def search_command(  # noqa: PLR0913 - one option per filter
     try:
         results = run_search(coops_dir, index_dir or DEFAULT_INDEX, " ".join(words), filters, limit)
     except InvalidDirectory as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(f"{len(error.problems)} problem(s) in co-op files: fix them to search.")
+        _exit_with_problems(error, "fix them to search")
     click.echo(format_results(results, as_json=as_json))
 
 
@@ -442,17 +460,10 @@ def inbox(
     from .apvocab import accounts
     from .inbox import InboxSettings, make_app
     from .keys import default_keys_dir
-    from .load import load_directory
-    from .problems import InvalidDirectory
 
     if not site_url or not site_url.startswith("https://"):
         sys.exit("Give the site's https:// address: --site-url or COOPDIR_SITE_URL.")
-    try:
-        directory = load_directory(coops_dir)
-    except InvalidDirectory as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
+    directory = _load_or_exit(coops_dir)
     keys = default_keys_dir()
     settings = InboxSettings(
         site_url.rstrip("/"),
@@ -504,19 +515,12 @@ def deliver(
     from .delivery import DeliverySettings
     from .delivery import deliver as run_delivery
     from .keys import default_keys_dir
-    from .load import load_directory
-    from .problems import InvalidDirectory
 
     if not site_url or not (site_url.startswith("https://") or allow_loopback):
         sys.exit("Give the site's https:// address: --site-url or COOPDIR_SITE_URL.")
     if not (output / "ap").is_dir():
         sys.exit(f"{output}: no ap/ folder — build the site first (make html), then deliver.")
-    try:
-        directory = load_directory(coops_dir)
-    except InvalidDirectory as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
+    directory = _load_or_exit(coops_dir)
     keys = default_keys_dir()
     settings = DeliverySettings(
         site_url.rstrip("/"),

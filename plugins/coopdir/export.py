@@ -12,8 +12,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from .model import (
     Registration,
     TimezoneSpan,
 )
+from .parsecache import read_versioned, write_versioned
 
 GENERATED_FROM = "coops/*.yaml"
 
@@ -172,15 +171,7 @@ class PiecesCache:
     @classmethod
     def open(cls, file: Path | None, version: str) -> PiecesCache:
         """Read the cache file if it was written for ``version``; else start empty."""
-        if file is not None:
-            try:
-                with file.open("rb") as handle:
-                    stored_version, entries = pickle.load(handle)
-                if stored_version == version:
-                    return cls(file, version, entries)
-            except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError):
-                pass
-        return cls(file, version)
+        return cls(file, version, read_versioned(file, version) or {})
 
     def pieces(self, coop: Coop, directory: Directory, site_url: str) -> CoopPieces:
         """Return a co-op's pieces, from the cache when its file has not changed."""
@@ -196,11 +187,7 @@ class PiecesCache:
         if self.file is None:
             return
         kept = {slug: entry for slug, entry in self.entries.items() if slug in slugs}
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.file.with_suffix(".partial")
-        with partial.open("wb") as handle:
-            pickle.dump((self.version, kept), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, self.file)
+        write_versioned(self.file, self.version, kept)
 
 
 def bulk_files(

@@ -10,13 +10,13 @@ on ten pages is rendered once), so both kinds of build write the same bytes.
 
 from __future__ import annotations
 
-import os
-import pickle
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
+
+from .parsecache import read_versioned, write_versioned
 
 
 class FragmentCache:
@@ -28,14 +28,7 @@ class FragmentCache:
         self.pieces: dict[Hashable, str] = {}
         self.used: set[Hashable] = set()
         self.hits = 0
-        if file is not None:
-            try:
-                with file.open("rb") as handle:
-                    stored_version, pieces = pickle.load(handle)
-                if stored_version == version:
-                    self.pieces = pieces
-            except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError):
-                pass
+        self.pieces = read_versioned(file, version) or {}
 
     def __call__(self, key: Hashable, render: Callable[..., Any], *args: Any) -> Markup:
         """Return the piece for ``key``, rendering it with ``render(*args)`` the first time."""
@@ -52,8 +45,4 @@ class FragmentCache:
         if self.file is None:
             return
         kept = {key: piece for key, piece in self.pieces.items() if key in self.used}
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.file.with_suffix(".partial")
-        with partial.open("wb") as handle:
-            pickle.dump((self.version, kept), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, self.file)
+        write_versioned(self.file, self.version, kept)

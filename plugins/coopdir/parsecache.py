@@ -33,6 +33,32 @@ def file_stamp(path: Path) -> tuple[int, int]:
     return stat.st_size, stat.st_mtime_ns
 
 
+def read_versioned(file: Path | None, version: str) -> Any | None:
+    """Return what ``write_versioned`` stored in ``file`` for ``version``; else None.
+
+    The build's caches (parsed files, bulk-data pieces, rendered fragments) are all pickles
+    tagged with the version of what produced them: another version, or a missing or broken
+    file, reads as no cache at all.
+    """
+    if file is None:
+        return None
+    try:
+        with file.open("rb") as handle:
+            stored_version, data = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError, TypeError):
+        return None
+    return data if stored_version == version else None
+
+
+def write_versioned(file: Path, version: str, data: Any) -> None:
+    """Store ``data`` for ``version`` (atomically: a crash never leaves half a file)."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    temporary = file.with_suffix(".tmp")
+    with temporary.open("wb") as handle:
+        pickle.dump((version, data), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, file)
+
+
 @dataclass
 class ParseCache:
     """Checked co-ops and their cross-file facts, by absolute file path."""
@@ -47,12 +73,7 @@ class ParseCache:
     @classmethod
     def open(cls, file: Path, version: str) -> ParseCache:
         """Read the cache file if it was written for ``version``; else start empty."""
-        try:
-            with file.open("rb") as handle:
-                stored_version, entries = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError):
-            return cls(file, version)
-        return cls(file, version, entries if stored_version == version else {})
+        return cls(file, version, read_versioned(file, version) or {})
 
     def get(self, path: Path) -> Any | None:
         """Return the cached value for a file, or None when it changed or is unknown."""
@@ -79,8 +100,4 @@ class ParseCache:
         """Write the cache if it changed (atomically: a crash never leaves half a file)."""
         if not self.changed and self.file.is_file():
             return
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.file.with_suffix(".tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump((self.version, self.entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, self.file)
+        write_versioned(self.file, self.version, self.entries)
