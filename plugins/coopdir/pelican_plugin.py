@@ -7,6 +7,7 @@ before anything is written. The second phase only renders the plan.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
@@ -341,10 +342,10 @@ class DirectoryGenerator(Generator):
             inbox_upstream=self.coopdir.inbox_upstream,
         )
         names_file = self.coopdir.cache_dir / "fediverse.json" if self.coopdir.cache_dir else None
-        try:
-            known: dict[str, list[str]] = json.loads(names_file.read_text("utf-8"))  # type: ignore[union-attr]
-        except (AttributeError, OSError, ValueError):
-            known = {}
+        known: dict[str, list[str]] = {}
+        if names_file is not None and names_file.is_file():
+            with contextlib.suppress(ValueError):
+                known = json.loads(names_file.read_text("utf-8"))
         names: dict[str, list[str]] = {}
         for coop in self.directory.coops:
             # unchanged() records this build's fingerprint: call it even with nothing listed.

@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 
 from .analysis import STOP, fold_words, stem
 from .analysis import prefix_key as shard_key
-from .documents import FACET_KEYS, FIELD_BOOSTS, SearchDoc
+from .documents import FIELD_BOOSTS, FILTER_KEYS, SearchDoc
 
 FOLDER = "search-index"
 CHUNK = 32
@@ -39,7 +39,6 @@ K1 = 1.2
 B = 0.75
 WEIGHT_SCALE = 10
 """Weights are stored as integers (weight × 10): one decimal is plenty to rank by."""
-FILTER_KEYS = (*FACET_KEYS, "remote-ok", "type")
 
 _SAFE_KEY = re.compile(r"[a-z0-9]{1,2}")
 

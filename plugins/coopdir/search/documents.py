@@ -29,6 +29,9 @@ FIELD_BOOSTS: dict[str, float] = {
 FACET_KEYS: tuple[str, ...] = ("countries", "remote", "technologies", "services", "kinds", "hiring")
 """The facets a search can be narrowed by (keys of ``facets.FACETS``)."""
 
+FILTER_KEYS: tuple[str, ...] = (*FACET_KEYS, "remote-ok", "type")
+"""Everything a search can be narrowed by: the facets, remote work, co-op or opening."""
+
 REMOTE_POLICIES = frozenset({"fully-remote", "remote-first"})
 """Co-op remote policies under which a job seeker can expect to work remotely."""
 

@@ -23,11 +23,10 @@ from pathlib import Path
 from whoosh import fields, index, query, scoring
 
 from .analysis import fold_words, near_words, prefix_key, stem, stem_analyzer
-from .documents import FACET_KEYS, FIELD_BOOSTS, SearchDoc
+from .documents import FIELD_BOOSTS, FILTER_KEYS, SearchDoc
 
 SCHEMA_VERSION = "4"
 MANIFEST = "coopdir-search.json"
-FILTER_FIELDS = (*FACET_KEYS, "remote-ok", "type")
 
 
 def _field_name(key: str) -> str:
@@ -48,7 +47,7 @@ def make_schema() -> fields.Schema:
     )
     for name, boost in FIELD_BOOSTS.items():
         schema.add(name, fields.TEXT(analyzer=analyzer, field_boost=boost, phrase=False))
-    for key in FILTER_FIELDS:
+    for key in FILTER_KEYS:
         schema.add(_field_name(key), fields.KEYWORD(commas=True, lowercase=True))
     return schema
 
@@ -64,7 +63,7 @@ def _record(doc: SearchDoc) -> dict[str, str]:
         "example": doc.example,
     }
     record.update(dict(doc.fields))
-    for key in FILTER_FIELDS:
+    for key in FILTER_KEYS:
         record[_field_name(key)] = ",".join(doc.facet(key))
     return record
 
@@ -92,7 +91,7 @@ def _words(docs: Iterable[SearchDoc]) -> dict[str, dict[str, str]]:
 
 
 def _version() -> str:
-    return f"{SCHEMA_VERSION}:{sorted(FIELD_BOOSTS.items())}:{FILTER_FIELDS}"
+    return f"{SCHEMA_VERSION}:{sorted(FIELD_BOOSTS.items())}:{FILTER_KEYS}"
 
 
 def refresh_index(folder: Path, docs: list[SearchDoc]) -> int:
