@@ -23,7 +23,7 @@ from coopdir.formats import FORMAT_CHECKS
 from coopdir.load import LoadSettings, check_paths
 from coopdir.model import Coop
 from coopdir.problems import Problem
-from coopdir.schema import coop_schema
+from coopdir.schema import coop_schema, coop_validator, fast_says_valid
 from coopdir.yamlsource import read_yaml_text
 
 MAX_BYTES = 64 * 1024
@@ -121,6 +121,10 @@ def check_everything(raw: bytes, fuzz_file: Path) -> list[Problem]:
     assert_problems_are_well_formed(problems, "fuzz.yaml", raw)
     if doc is not None:
         assert isinstance(doc.data, dict)
+        # The compiled first check may only pass what python-jsonschema, whose errors we explain,
+        # passes too: otherwise a bad file would be built.
+        if fast_says_valid(doc.data):
+            assert not list(coop_validator().iter_errors(doc.data)), doc.data
 
     fuzz_file.write_bytes(raw)
     coops, problems = check_paths(

@@ -11,13 +11,16 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import langcodes
 import pycountry
-from jsonschema import FormatChecker
 
 from .vocab import VOCABULARY_NAMES, vocabulary
+
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
 
 Explanation = tuple[str, str]
 _EMAIL = re.compile(
@@ -224,6 +227,8 @@ def explain(format_name: str, value: object) -> Explanation:
 
 def format_checker() -> FormatChecker:
     """Return a jsonschema FormatChecker that knows only our formats."""
+    from jsonschema import FormatChecker  # most of a second to import: only when needed
+
     checker = FormatChecker(formats=())
     for name, check in FORMAT_CHECKS.items():
         checker.checks(name)(
