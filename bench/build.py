@@ -169,19 +169,26 @@ def phases_line(run: Run) -> str:
     """Describe where a build of ours spent its time, by the plugin's and build.py's timings."""
     if not run.phases:
         return "no phase timings (the plugin wrote no timings.json)"
-    counts = {"pages": "pages_rendered", "feeds": "feeds_written"}
-    skip = {"pages_rendered", "feeds_written", "fragments_reused"}
+    counts = {"pages": "pages_rendered", "render": "pages_rendered", "feeds": "feeds_written"}
+    skip = {"pages_rendered", "feeds_written", "fragments_reused", "render_processes"}
     around = ("staging", "pelican_process", "swap")  # build.py's steps around Pelican
     parts, plugin = [], 0.0
     for name, value in run.phases.items():
-        if name in skip or name in around:
+        if name in skip or name in around or not isinstance(value, int | float):
             continue
         plugin += value
         count = run.phases.get(counts.get(name, ""))
-        parts.append(f"{name} {value:.2f}" + (f" ({count:,} written)" if count is not None else ""))
+        processes = run.phases.get("render_processes", 1) if name == "render" else 1
+        parts.append(
+            f"{name} {value:.2f}"
+            + (f" ({count:,} written)" if count is not None else "")
+            + (f" in {processes} processes" if processes > 1 else "")
+        )
     if all(name in run.phases for name in around):
         parts.append(f"Pelican start-up and own work {run.phases['pelican_process'] - plugin:.2f}")
-        parts += [f"{name} {run.phases[name]:.2f}" for name in ("staging", "swap")]
+        made = run.phases.get("staging_from", "?")
+        parts.append(f"staging {run.phases['staging']:.2f} (by {made})")
+        parts.append(f"swap {run.phases['swap']:.2f}")
         rest = run.seconds - sum(run.phases[name] for name in around)
         parts.append(f"rest {rest:.2f} (the coopdir command's start-up)")
     else:

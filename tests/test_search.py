@@ -1,4 +1,4 @@
-"""`coopdir search` and the Whoosh index the build writes: relevance, filters, freshness, errors."""
+"""`coopdir search` and the Whoosh index it keeps: relevance, filters, freshness, errors."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sitecheck import ROOT, check_relevance, relevance_set
 
 from coopdir.cli import main
 from coopdir.load import load_directory
+from coopdir.search.command import fresh_index
 from coopdir.search.documents import search_documents
 from coopdir.search.whooshindex import refresh_index, search
 
@@ -22,10 +23,13 @@ RELEVANCE = relevance_set()
 
 
 @pytest.fixture(scope="module")
-def built_index(search_site: Path) -> Path:
-    """The Whoosh index `make html` left in the build cache beside the site."""
-    folder = search_site.with_name(f".{search_site.name}.cache") / "search-index"
-    assert (folder / "coopdir-search.json").is_file(), "the build wrote no Whoosh index"
+def built_index(search_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Whoosh index `coopdir search` keeps, made from the search corpus on its day."""
+    folder = tmp_path_factory.mktemp("whoosh") / "search-index"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", SEARCH_DAY_EPOCH)
+        fresh_index(search_corpus, folder)
+    assert (folder / "coopdir-search.json").is_file(), "no Whoosh index was made"
     return folder
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import shutil
 import textwrap
 import time
@@ -204,6 +205,21 @@ def test_rebuild_drops_the_pages_of_a_removed_coop(tmp_path: Path) -> None:
     assert [f"{p} -> {t}" for p, t in internal_links(output) if resolve(output, p, t) is None] == []
 
 
+def test_a_build_in_two_processes_equals_one_in_one(tmp_path: Path) -> None:
+    """Big builds write half their pages, feeds and fediverse files in a forked second process."""
+    coops = tmp_path / "coops"
+    shutil.copytree(FIXTURE, coops)
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert make_html(coops, one).returncode == 0
+    assert make_html(coops, two, COOPDIR_PARALLEL_FROM="1").returncode == 0
+    timings = json.loads((tmp_path / ".two.cache/timings.json").read_text("utf-8"))
+    assert timings["render_processes"] == 2
+    ours = {p.relative_to(two): p.read_bytes() for p in two.rglob("*") if p.is_file()}
+    theirs = {p.relative_to(one): p.read_bytes() for p in one.rglob("*") if p.is_file()}
+    assert ours.keys() == theirs.keys()
+    assert [str(name) for name in ours if ours[name] != theirs[name]] == []
+
+
 def test_rebuilds_from_the_spare_site_equal_full_builds(tmp_path: Path) -> None:
     """From the second rebuild on, staging starts as the site before last, brought up to date."""
     from coopdir.build import build_site, spare_folder
@@ -224,7 +240,19 @@ def test_rebuilds_from_the_spare_site_equal_full_builds(tmp_path: Path) -> None:
             path.unlink()
         else:
             path.write_text(edit(path.read_text("utf-8")), "utf-8")
-        assert make_html(coops, output).returncode == 0
+        # Odd rounds write in two processes; the spare then replays a journal both wrote.
+        env = {"COOPDIR_PARALLEL_FROM": "1"} if round_number % 2 else {}
+        assert make_html(coops, output, **env).returncode == 0
+        timings = json.loads((tmp_path / ".site.cache/timings.json").read_text("utf-8"))
+        # After a full build the site is copied; then the journal is replayed, but after a
+        # failed build (round 2), when both trees are compared.
+        assert timings["staging_from"] == ["copy", "journal", "trees", "journal"][round_number]
+        if round_number == 1:
+            # A failed build leaves a half-written staging folder as the next spare, and no
+            # journal that could describe it: the next rebuild must still equal a full build.
+            (coops / "broken.yaml").write_text("name: Broken\nwebsite: nowhere\n", "utf-8")
+            assert build_site(coops, output) != 0  # fails in Pelican, after staging
+            (coops / "broken.yaml").unlink()
         spare = spare_folder(output)
         assert spare.is_dir(), "the previous site was not kept as the next staging folder"
         full = tmp_path / f"full{round_number}"

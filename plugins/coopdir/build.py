@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from .incremental import MANIFEST, NEXT_MANIFEST
+from .incremental import JOURNAL, MANIFEST, NEXT_JOURNAL, NEXT_MANIFEST, read_journal
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -123,6 +123,39 @@ def sync_by_hard_links(site: Path, spare: Path) -> int:
     return changed
 
 
+def replay_journal(site: Path, spare: Path, names: list[str]) -> int:
+    """Make ``spare`` (the site before last) equal to ``site``: replay the last build's journal.
+
+    ``names`` are the files the last build wrote or removed: each is linked over from the site,
+    or removed where the site no longer has it. Only those are touched, where
+    ``sync_by_hard_links`` compares every file of both trees. Theme assets are left out, as
+    everywhere here (Pelican copies them afresh).
+    """
+    shutil.rmtree(spare / "theme", ignore_errors=True)
+    emptied: set[Path] = set()
+    for name in names:
+        if name == "theme" or name.startswith("theme/"):
+            continue
+        source, target = site / name, spare / name
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target)
+        elif os.path.lexists(target):
+            os.unlink(target)
+        if os.path.isfile(source):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target)
+        else:
+            emptied.add(target.parent)
+    for folder in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
+        while folder != spare and spare in folder.parents:
+            try:
+                folder.rmdir()  # only an empty folder goes, as in the site
+            except OSError:
+                break
+            folder = folder.parent
+    return len(names)
+
+
 def spare_folder(output: Path) -> Path:
     """Return where the site before last waits to be the next build's staging folder."""
     return output.with_name(f".{output.name}.spare")
@@ -191,12 +224,26 @@ def build_site(
     staging.parent.mkdir(parents=True, exist_ok=True)
     incremental = not full and output.is_dir() and (cache / MANIFEST).is_file()
     started = time.perf_counter()
+    # The journal says how the spare differs from the site, if the last build was an incremental
+    # one that succeeded; from here on it describes nothing (a failed build leaves the staging
+    # folder, written in part, as the next spare).
+    journal = read_journal(cache) if incremental else None
+    (cache / JOURNAL).unlink(missing_ok=True)
+    how = "none"  # how the staging folder was made: read by tests and bench/build.py
     if incremental and spare.is_dir():
         # The site before last, brought up to date: only what changed since is touched.
         os.rename(spare, staging)
-        sync_by_hard_links(output, staging)
+        try:
+            if journal is None:
+                raise FileNotFoundError(cache / JOURNAL)
+            replay_journal(output, staging, journal)
+            how = "journal"
+        except OSError:  # no journal, or one the trees disagree with: compare them whole
+            sync_by_hard_links(output, staging)
+            how = "trees"
     elif incremental:
         copy_by_hard_links(output, staging)
+        how = "copy"
     elif spare.exists():
         remove_later(spare)  # a full build rewrites every file: the spare cannot serve
     env = {
@@ -216,17 +263,28 @@ def build_site(
         else:  # any tree will do as the spare: the next rebuild syncs it
             os.rename(staging, spare)
         (cache / NEXT_MANIFEST).unlink(missing_ok=True)
+        (cache / NEXT_JOURNAL).unlink(missing_ok=True)
         return result.returncode
     started = time.perf_counter()
     # After a full build every file is new: the old site would not save the next rebuild any
     # work, so it is removed (the next rebuild links a fresh staging folder instead).
     replace_folder(staging, output, keep_old_as=spare if incremental else None)
     os.replace(cache / NEXT_MANIFEST, cache / MANIFEST)
-    _add_timings(cache, staging=staged, pelican_process=pelican, swap=time.perf_counter() - started)
+    if incremental and spare.is_dir() and (cache / NEXT_JOURNAL).is_file():
+        os.replace(cache / NEXT_JOURNAL, cache / JOURNAL)  # the spare is the site before this one
+    else:
+        (cache / NEXT_JOURNAL).unlink(missing_ok=True)
+    _add_timings(
+        cache,
+        staging=staged,
+        pelican_process=pelican,
+        swap=time.perf_counter() - started,
+        staging_from=how,
+    )
     return 0
 
 
-def _add_timings(cache: Path, **seconds: float) -> None:
+def _add_timings(cache: Path, **seconds: float | str) -> None:
     """Add the steps around Pelican to the plugin's timings.json (read by bench/build.py)."""
     file = cache / "timings.json"
     try:

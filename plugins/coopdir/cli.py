@@ -365,7 +365,7 @@ def serve(coops_dir: Path, output: Path, port: int, watch: bool) -> None:
 @click.argument("words", nargs=-1)
 @coops_option
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
-              help="The index folder (default: .output.cache/search-index, shared with make html).")
+              help="The index folder (default: .output.cache/search-index).")
 @click.option("--country", help="Only this country (two-letter code: DE, CA...).")
 @click.option("--remote", is_flag=True, help="Only remote work or remote-first co-ops.")
 @click.option("--kind", type=click.Choice(sorted(labels_opening_kinds())),

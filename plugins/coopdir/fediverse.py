@@ -14,6 +14,7 @@ from typing import Any
 from . import urls
 from .activitypub import ActivityPubWriter, NoteHtml
 from .apvocab import Account, accounts
+from .incremental import note_touched
 from .keys import public_key_pem
 from .model import Coop, Directory
 from .serverconf import server_files
@@ -120,5 +121,6 @@ def write_changed_files(output: Path, files: dict[str, bytes]) -> int:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 folders.add(path.parent)
         path.write_bytes(data)
+        note_touched(path)
         written += 1
     return written

@@ -12,6 +12,8 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Hashable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ from .export import (
 )
 from .facets import FACETS, opening_facets, slice_directory
 from .fediverse import Fediverse, write_changed_files
-from .feeds import FORMATS, FeedWriter, plan_feeds
+from .feeds import FORMATS, Feed, FeedWriter, plan_feeds
 from .fragments import FragmentCache
 from .incremental import (
     FILES_KEY,
@@ -37,22 +39,25 @@ from .incremental import (
     coops_digest,
     depends_digest,
     digest_of,
+    note_touched_files,
     read_manifest,
     remove_stale_files,
     site_version,
+    touched_files,
     write_new_file,
+    write_next_journal,
     write_next_manifest,
 )
 from .keys import default_keys_dir
 from .load import LoadSettings, load_directory
-from .model import Directory
+from .model import Coop, Directory
 from .pages import Page, plan_pages
+from .parallel import start_forked
 from .parsecache import ParseCache, code_version
 from .problems import InvalidDirectory
 from .search.browserindex import FOLDER as SEARCH_FOLDER
 from .search.browserindex import browser_index
 from .search.documents import search_documents
-from .search.whooshindex import refresh_index_elsewhere
 from .settings import CoopdirSettings
 from .sitemap import robots_txt, sitemap_xml
 
@@ -105,6 +110,45 @@ TEMPLATE_FILTERS = {
 
 SITE_FILES = ""
 """The key of the site's own fediverse files among the co-ops' (slugs are never empty)."""
+
+
+@dataclass
+class WriteWork:
+    """What phase two must write again: pages, feeds, co-ops' fediverse documents."""
+
+    pages: list[Page]
+    feeds: list[Feed]
+    coops: list[Coop]
+    known_names: dict[str, list[str]]
+    """The fediverse file names of the co-ops (and site) that need nothing written."""
+    fediverse: Fediverse
+
+    def size(self) -> int:
+        """Count the things to write."""
+        return len(self.pages) + len(self.feeds) + len(self.coops)
+
+    def share(self, part: int, parts: int) -> WriteWork:
+        """Return every ``parts``-th item, from ``part``: shares of nearly equal cost."""
+        return WriteWork(
+            self.pages[part::parts],
+            self.feeds[part::parts],
+            self.coops[part::parts],
+            self.known_names,
+            self.fediverse,
+        )
+
+
+@dataclass
+class WriteResult:
+    """What one process wrote: the parent merges the other's into its own records."""
+
+    rendered: int
+    fediverse: dict[str, list[str]]
+    fragments: dict[Hashable, str]
+    used: set[Hashable]
+    hits: int
+    written: set[str]
+    touched: set[str]
 
 
 class DirectoryGenerator(Generator):
@@ -182,14 +226,11 @@ class DirectoryGenerator(Generator):
 
     def generate_output(self, writer: Any) -> None:
         """Write what changed since the last build: pages, feeds; then the site-wide files."""
-        # The Whoosh index (for `coopdir search`) is refreshed in another process meanwhile:
-        # it is the slowest part of a first build and needs nothing the pages need.
-        whoosh = None
-        if self.coopdir.cache_dir:
-            folder = self.coopdir.cache_dir / "search-index"
-            whoosh = refresh_index_elsewhere(folder, self.search_docs)
         output = Path(self.output_path)
         previous = read_manifest(self.coopdir.cache_dir) if self.coopdir.incremental else {}
+        # The staging folder starts as the previous site: what its manifest lists is there.
+        listed = previous.get(FILES_KEY)
+        previous_files = set(listed) if isinstance(listed, list | set) else set()
         version = site_version(
             Path(self.theme),
             self.coopdir.output_shaping(),
@@ -197,7 +238,7 @@ class DirectoryGenerator(Generator):
             self.env.globals["slice_urls"],
         )
         everything = coops_digest(self.directory.coops)
-        fingerprints: dict[str, str] = {}
+        fingerprints: dict[str, Any] = {}
         cache_dir = self.coopdir.cache_dir
         fragments = FragmentCache(cache_dir / "fragments.pickle" if cache_dir else None, version)
         self.env.globals["fragment"] = fragments
@@ -206,48 +247,43 @@ class DirectoryGenerator(Generator):
             fingerprint = digest_of([version, key, depends_digest(depends, everything)])
             fingerprints[key] = fingerprint
             return previous.get(key) == fingerprint and all(
-                (output / name).is_file() for name in files
+                name in previous_files or (output / name).is_file() for name in files
             )
 
         started = time.perf_counter()
-        rendered = 0
-        for page in self.pages:
-            if unchanged(page.save_as, page.depends, [page.save_as]):
-                continue
-            writer.write_file(
-                page.save_as,
-                self.get_template(page.template),
-                self.context,
-                page=page,
-                **page.context,
-            )
-            rendered += 1
-        self.timings["pages"] = time.perf_counter() - started
+        work = self._stale_work(unchanged)
+        self.timings["plan_writes"] = time.perf_counter() - started
+        started = time.perf_counter()
+        before = set(fragments.pieces)
+        if work.size() >= self.coopdir.parallel_from:
+            other_half = start_forked(lambda: self._write_share(writer, work.share(1, 2), before))
+            mine = self._write_share(writer, work.share(0, 2), before)
+            results = [mine, other_half()]
+        else:
+            results = [self._write_share(writer, work, before)]
+        for result in results:
+            fragments.pieces.update(result.fragments)
+            fragments.used |= result.used
+            fragments.hits += result.hits
+            writer._written_files.update(result.written)
+            note_touched_files(result.touched)
+        rendered = sum(result.rendered for result in results)
+        fediverse_names = work.known_names | {
+            slug: names for result in results for slug, names in result.fediverse.items()
+        }
+        self.timings["render"] = time.perf_counter() - started
+        self.timings["render_processes"] = len(results)
         self.timings["fragments_reused"] = fragments.hits
         started = time.perf_counter()
         fragments.save()
         self.timings["fragments_save"] = time.perf_counter() - started
-        started = time.perf_counter()
-        feed_files: list[str] = []
-        written_feeds = 0
-        for feed in self.feeds:
-            names = [feed.url(fmt).lstrip("/") for fmt in FORMATS]
-            feed_files += names
-            # An empty feed is dated by the whole directory's newest date: part of its key.
-            key = f"{feed.folder}feed.*@{self.feed_writer.fallback_day.isoformat()}"
-            if unchanged(key, feed.depends, names):
-                continue
-            for name, data in self.feed_writer.files(feed).items():
-                write_new_file(output / name, data)
-            written_feeds += 1
         logger.info(
             "coopdir: rendered %d of %d pages, %d of %d feeds",
             rendered,
             len(self.pages),
-            written_feeds,
+            len(work.feeds),
             len(self.feeds),
         )
-        self.timings["feeds"] = time.perf_counter() - started
         started = time.perf_counter()
         api_files = self._write_bulk_data(output, unchanged)
         self.timings["bulk_data"] = time.perf_counter() - started
@@ -255,16 +291,13 @@ class DirectoryGenerator(Generator):
         self._write_search(output, unchanged)
         self.timings["search"] = time.perf_counter() - started
         started = time.perf_counter()
-        fediverse = self._write_fediverse(output, unchanged)
-        self.timings["fediverse"] = time.perf_counter() - started
-        if whoosh is not None:
-            started = time.perf_counter()
-            whoosh.result()  # its failure fails the build
-            self.timings["whoosh_wait"] = time.perf_counter() - started
+        fediverse = self._write_fediverse_site(output, unchanged, fediverse_names, work.fediverse)
+        self.timings["fediverse_site"] = time.perf_counter() - started
         site_files = self._site_files()
         for name, data in site_files.items():
             write_new_file(output / name, data)
         # Every file this build leaves, but for folders written whole (theme, search index).
+        feed_files = [feed.url(fmt).lstrip("/") for feed in self.feeds for fmt in FORMATS]
         keep = {page.save_as for page in self.pages} | set(feed_files) | set(site_files)
         keep |= set(api_files) | set(fediverse)
         keep |= {Path(p).relative_to(output).as_posix() for p in writer.written_files}
@@ -272,22 +305,88 @@ class DirectoryGenerator(Generator):
         if self.coopdir.incremental:
             # The build started from a copy of the previous site: drop what is gone.
             started = time.perf_counter()
-            listed = previous.get(FILES_KEY)
             remove_stale_files(
                 output,
                 keep,
                 (static, f"{SEARCH_FOLDER}/"),
-                set(listed) if isinstance(listed, list) else None,
+                previous_files if isinstance(listed, list | set) else None,
             )
             self.timings["stale_files"] = time.perf_counter() - started
-        if self.coopdir.cache_dir:
+        if cache_dir:
             started = time.perf_counter()
-            fingerprints[FILES_KEY] = sorted(keep)  # type: ignore[assignment]
-            write_next_manifest(self.coopdir.cache_dir, fingerprints)
+            fingerprints[FILES_KEY] = keep
+            write_next_manifest(cache_dir, fingerprints)
+            write_next_journal(cache_dir, output)
             self.timings["manifest"] = time.perf_counter() - started
             # For bench/build.py: where the plugin's time went, per phase, in seconds.
-            self.timings.update(pages_rendered=rendered, feeds_written=written_feeds)
-            (self.coopdir.cache_dir / "timings.json").write_text(json.dumps(self.timings), "utf-8")
+            self.timings.update(pages_rendered=rendered, feeds_written=len(work.feeds))
+            (cache_dir / "timings.json").write_text(json.dumps(self.timings), "utf-8")
+
+    def _stale_work(self, unchanged: Any) -> WriteWork:
+        """Decide which pages, feeds and co-ops' fediverse documents must be written again."""
+        pages = [
+            page for page in self.pages if not unchanged(page.save_as, page.depends, [page.save_as])
+        ]
+        feeds = []
+        for feed in self.feeds:
+            names = [feed.url(fmt).lstrip("/") for fmt in FORMATS]
+            # An empty feed is dated by the whole directory's newest date: part of its key.
+            key = f"{feed.folder}feed.*@{self.feed_writer.fallback_day.isoformat()}"
+            if not unchanged(key, feed.depends, names):
+                feeds.append(feed)
+        fediverse = self._fediverse()
+        names_file = self._fediverse_names_file()
+        known: dict[str, list[str]] = {}
+        if names_file is not None and names_file.is_file():
+            with contextlib.suppress(ValueError):
+                known = json.loads(names_file.read_text("utf-8"))
+        kept: dict[str, list[str]] = {}
+        coops = []
+        for coop in self.directory.coops:
+            # unchanged() records this build's fingerprint: call it even with nothing listed.
+            listed = known.get(coop.slug)
+            if unchanged(f"fediverse:{coop.slug}", (coop,), listed or []) and listed is not None:
+                kept[coop.slug] = listed
+            else:
+                coops.append(coop)
+        site = known.get(SITE_FILES)
+        if unchanged(f"fediverse:{SITE_FILES}", None, site or []) and site is not None:
+            kept[SITE_FILES] = site
+        return WriteWork(pages, feeds, coops, kept, fediverse)
+
+    def _write_share(self, writer: Any, work: WriteWork, fragments_before: set) -> WriteResult:
+        """Write one share of the stale pages, feeds and fediverse documents."""
+        output = Path(self.output_path)
+        fragments = self.env.globals["fragment"]
+        touched_before = touched_files()
+        written_before = set(writer.written_files)
+        for page in work.pages:
+            writer.write_file(
+                page.save_as,
+                self.get_template(page.template),
+                self.context,
+                page=page,
+                **page.context,
+            )
+        for feed in work.feeds:
+            for name, data in self.feed_writer.files(feed).items():
+                write_new_file(output / name, data)
+        names: dict[str, list[str]] = {}
+        for coop in work.coops:
+            files = work.fediverse.coop_files(coop)
+            write_changed_files(output, files)
+            names[coop.slug] = sorted(files)
+        return WriteResult(
+            rendered=len(work.pages),
+            fediverse=names,
+            fragments={
+                key: piece for key, piece in fragments.pieces.items() if key not in fragments_before
+            },
+            used=set(fragments.used),
+            hits=fragments.hits,
+            written=set(writer.written_files) - written_before,
+            touched=touched_files() - touched_before,
+        )
 
     def _write_bulk_data(self, output: Path, unchanged: Any) -> list[str]:
         """Write /api/ (all co-ops, all openings, CSV, one file per co-op) where it changed."""
@@ -313,21 +412,18 @@ class DirectoryGenerator(Generator):
         It is written whole (its scores depend on every document), into a folder emptied first.
         """
         if not unchanged(f"{SEARCH_FOLDER}/*", None, [f"{SEARCH_FOLDER}/index.json"]):
-            shutil.rmtree(output / SEARCH_FOLDER, ignore_errors=True)
+            folder = output / SEARCH_FOLDER
+            note_touched_files(str(path) for path in folder.rglob("*") if path.is_file())
+            shutil.rmtree(folder, ignore_errors=True)
             for name, data in browser_index(self.search_docs).items():
                 write_new_file(output / name, data)
 
-    def _write_fediverse(self, output: Path, unchanged: Any) -> list[str]:
-        """Write the fediverse files where they changed; return the names of them all.
-
-        A co-op's documents are made again only when its file changed, the site's own (the
-        directory's actor boosts every opening) when any did; the names each wrote last time
-        are kept in the cache folder.
-        """
+    def _fediverse(self) -> Fediverse:
+        """Return the maker of the fediverse documents, with this build's settings."""
         note = self.env.get_template("ap_note.html")
         page_urls = {page.url for page in self.pages}
         site_url = self.coopdir.site_url
-        fediverse = Fediverse(
+        return Fediverse(
             self.directory,
             site_url=site_url,
             site_name=self.settings["SITENAME"],
@@ -341,30 +437,35 @@ class DirectoryGenerator(Generator):
             page_exists=page_urls.__contains__,
             inbox_upstream=self.coopdir.inbox_upstream,
         )
-        names_file = self.coopdir.cache_dir / "fediverse.json" if self.coopdir.cache_dir else None
-        known: dict[str, list[str]] = {}
-        if names_file is not None and names_file.is_file():
-            with contextlib.suppress(ValueError):
-                known = json.loads(names_file.read_text("utf-8"))
-        names: dict[str, list[str]] = {}
-        for coop in self.directory.coops:
-            # unchanged() records this build's fingerprint: call it even with nothing listed.
-            listed = known.get(coop.slug)
-            if unchanged(f"fediverse:{coop.slug}", (coop,), listed or []) and listed is not None:
-                names[coop.slug] = listed
-                continue
-            files = fediverse.coop_files(coop)
-            write_changed_files(output, files)
-            names[coop.slug] = sorted(files)
-        site = known.get(SITE_FILES)
-        if not unchanged(f"fediverse:{SITE_FILES}", None, site or []) or site is None:
+
+    def _fediverse_names_file(self) -> Path | None:
+        """Return where the names of each co-op's fediverse files are kept between builds."""
+        return self.coopdir.cache_dir / "fediverse.json" if self.coopdir.cache_dir else None
+
+    def _write_fediverse_site(
+        self,
+        output: Path,
+        unchanged: Any,
+        names: dict[str, list[str]],
+        fediverse: Fediverse,
+    ) -> list[str]:
+        """Write the site's own fediverse files if any co-op changed; return every fediverse name.
+
+        A co-op's documents are made again only when its file changed (``_stale_work``), the
+        site's own (the directory's actor boosts every opening) when any did; the names each
+        wrote last time are kept in the cache folder.
+        """
+        site = names.get(SITE_FILES)
+        if site is None:
             files = fediverse.site_files()
             write_changed_files(output, files)
             site = sorted(files)
+        names = {**names, SITE_FILES: site}
+        names_file = self._fediverse_names_file()
         if names_file is not None:
             names_file.parent.mkdir(parents=True, exist_ok=True)
-            names_file.write_text(json.dumps({**names, SITE_FILES: site}), "utf-8")
-        return site + [name for listed in names.values() for name in listed]
+            names_file.write_text(json.dumps(names), "utf-8")
+        return [name for listed in names.values() for name in listed]
 
     def _site_files(self) -> dict[str, bytes]:
         """Return the files about the whole site: sitemap.xml and robots.txt."""

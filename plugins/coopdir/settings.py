@@ -41,10 +41,15 @@ class CoopdirSettings:
     keys_dir: Path | None = None
     """Where each fediverse actor's key pair is kept, outside the repository and the site
     (COOPDIR_KEYS_DIR, else ~/.local/share/coopdir/keys); generated there on first use."""
+    parallel_from: int = 2_000
+    """From how many pages, feeds and co-ops to write a second process writes half of them
+    (COOPDIR_PARALLEL_FROM; a fork costs more than it saves on a small rebuild)."""
 
     def output_shaping(self) -> str:
-        """Return the settings that change what is built (not how: cache and incremental)."""
-        return repr(replace(self, cache_dir=None, incremental=False, keys_dir=None))
+        """Return the settings that change what is built (not how: cache, incremental...)."""
+        return repr(
+            replace(self, cache_dir=None, incremental=False, keys_dir=None, parallel_from=0)
+        )
 
     @classmethod
     def from_pelican(cls, settings: dict[str, Any]) -> CoopdirSettings:
@@ -65,6 +70,8 @@ class CoopdirSettings:
         given["keys_dir"] = (
             Path(given["keys_dir"]).expanduser() if given.get("keys_dir") else default_keys_dir()
         )
+        if os.environ.get("COOPDIR_PARALLEL_FROM"):
+            given["parallel_from"] = int(os.environ["COOPDIR_PARALLEL_FROM"])
         if os.environ.get("COOPDIR_COOPS"):
             given["coops_path"] = os.environ["COOPDIR_COOPS"]
         if "coops_path" in given:

@@ -17,7 +17,7 @@ from .documents import search_documents
 from .whooshindex import Results, refresh_index, search
 
 DEFAULT_INDEX = Path(".output.cache") / "search-index"
-"""Where ``make html`` leaves the index (the build cache beside output/), so both share one."""
+"""The index lives in the build cache beside output/ (the build itself does not make it)."""
 
 
 def fresh_index(coops: Path, folder: Path) -> None:

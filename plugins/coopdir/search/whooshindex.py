@@ -13,10 +13,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import multiprocessing
 import shutil
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,17 +130,6 @@ def refresh_index(folder: Path, docs: list[SearchDoc]) -> int:
     manifest = {"version": _version(), "coops": wanted, "words": words}
     manifest_path.write_text(json.dumps(manifest, sort_keys=True), "utf-8")
     return len(changed)
-
-
-def refresh_index_elsewhere(folder: Path, docs: list[SearchDoc]) -> Future[int]:
-    """Start ``refresh_index`` in a process of its own; the future gives its result or error.
-
-    The build renders pages meanwhile: on two cores that hides most of a first indexing.
-    """
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    future = pool.submit(refresh_index, folder, docs)
-    pool.shutdown(wait=False)
-    return future
 
 
 @dataclass(frozen=True)
