@@ -1,0 +1,44 @@
+"""Run Pelican for ``coopdir build``, then leave without tearing down the heap.
+
+A build of 10,000 co-ops holds millions of objects; an interpreter that frees them one by one at
+exit spends seconds on it (about 3 s at that size, a tenth of a rebuild). Once Pelican has
+returned, every file is written and closed, so the process flushes its output and ends at once.
+
+    python -m coopdir.pelicanrun <pelican's arguments>
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+
+def exit_code(code: object) -> int:
+    """Turn a ``SystemExit`` code into a process exit status, as the interpreter does."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def main() -> None:
+    """Run ``pelican`` with this process's arguments; exit with its status, skipping teardown."""
+    from pelican import main as pelican_main
+
+    sys.argv[0] = "pelican"
+    try:
+        pelican_main()
+        code = 0
+    except SystemExit as stop:
+        code = exit_code(stop.code)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()
