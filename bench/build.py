@@ -171,6 +171,7 @@ def phases_line(run: Run) -> str:
         return "no phase timings (the plugin wrote no timings.json)"
     counts = {"pages": "pages_rendered", "render": "pages_rendered", "feeds": "feeds_written"}
     skip = {"pages_rendered", "feeds_written", "fragments_reused", "render_processes"}
+    skip |= {"pelican_startup", "pelican_exit", "plugin_began", "plugin_ended"}
     around = ("staging", "pelican_process", "swap")  # build.py's steps around Pelican
     parts, plugin = [], 0.0
     for name, value in run.phases.items():
@@ -186,6 +187,11 @@ def phases_line(run: Run) -> str:
         )
     if all(name in run.phases for name in around):
         parts.append(f"Pelican start-up and own work {run.phases['pelican_process'] - plugin:.2f}")
+        if "pelican_startup" in run.phases:
+            parts.append(
+                f"(of which start-up to the plugin {run.phases['pelican_startup']:.2f},"
+                f" exit after it {run.phases['pelican_exit']:.2f})"
+            )
         made = run.phases.get("staging_from", "?")
         parts.append(f"staging {run.phases['staging']:.2f} (by {made})")
         parts.append(f"swap {run.phases['swap']:.2f}")

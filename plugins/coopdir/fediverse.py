@@ -71,7 +71,7 @@ class Fediverse:
         return {path.lstrip("/"): data for path, data in files.items()}
 
     def site_files(self) -> dict[str, bytes]:
-        """Return the directory's documents, discovery files and server configurations."""
+        """Return the directory's documents and discovery files."""
         every = accounts(self.directory)
         files = self.writer.directory_files()
         directory_account = every[0]
@@ -80,21 +80,26 @@ class Fediverse:
         files[HOST_META] = host_meta(self.site_url)
         files[WELL_KNOWN_NODEINFO] = nodeinfo_links(self.site_url)
         files[NODEINFO_URL] = nodeinfo(len(every), posts, self.site_name)
-        relative = {path.lstrip("/"): data for path, data in files.items()}
-        relative.update(
-            server_files(
-                self.site_url,
-                [(a.name, a.actor) for a in every],
-                inbox_upstream=self.inbox_upstream,
-            )
+        return {path.lstrip("/"): data for path, data in files.items()}
+
+    def server_files(self) -> dict[str, bytes]:
+        """Return the web servers' configurations: they change only with the list of accounts."""
+        return server_files(
+            self.site_url,
+            [(a.name, a.actor) for a in accounts(self.directory)],
+            inbox_upstream=self.inbox_upstream,
         )
-        return relative
+
+    def server_files_key(self) -> str:
+        """Return what the server configurations depend on, as one string (see above)."""
+        names = [account.name for account in accounts(self.directory)]
+        return "\0".join([self.site_url, str(self.inbox_upstream), *names])
 
 
 def fediverse_files(directory: Directory, **settings: Any) -> dict[str, bytes]:
     """Return every fediverse file of the site: output-relative path → bytes."""
     fediverse = Fediverse(directory, **settings)
-    files = fediverse.site_files()
+    files = fediverse.site_files() | fediverse.server_files()
     for coop in directory.coops:
         files.update(fediverse.coop_files(coop))
     return files

@@ -110,6 +110,8 @@ TEMPLATE_FILTERS = {
 
 SITE_FILES = ""
 """The key of the site's own fediverse files among the co-ops' (slugs are never empty)."""
+SERVER_FILES = "/servers"
+"""The key of the web servers' configurations among them (slugs never hold a slash)."""
 
 
 @dataclass
@@ -160,7 +162,7 @@ class DirectoryGenerator(Generator):
 
     def generate_context(self) -> None:
         """Load and check every co-op file and plan every page; stop at any problem."""
-        self.timings: dict[str, float] = {}
+        self.timings: dict[str, float] = {"plugin_began": time.time()}
         started = time.perf_counter()
         self.coopdir = CoopdirSettings.from_pelican(self.settings)
         today = clock.today()
@@ -320,6 +322,7 @@ class DirectoryGenerator(Generator):
             self.timings["manifest"] = time.perf_counter() - started
             # For bench/build.py: where the plugin's time went, per phase, in seconds.
             self.timings.update(pages_rendered=rendered, feeds_written=len(work.feeds))
+            self.timings["plugin_ended"] = time.time()
             (cache_dir / "timings.json").write_text(json.dumps(self.timings), "utf-8")
 
     def _stale_work(self, unchanged: Any) -> WriteWork:
@@ -352,6 +355,11 @@ class DirectoryGenerator(Generator):
         site = known.get(SITE_FILES)
         if unchanged(f"fediverse:{SITE_FILES}", None, site or []) and site is not None:
             kept[SITE_FILES] = site
+        # The web servers' configurations list every account: made again when the list changes.
+        servers = known.get(SERVER_FILES)
+        key = f"fediverse:{SERVER_FILES}@{digest_of([fediverse.server_files_key()])}"
+        if unchanged(key, (), servers or []) and servers is not None:
+            kept[SERVER_FILES] = servers
         return WriteWork(pages, feeds, coops, kept, fediverse)
 
     def _write_share(self, writer: Any, work: WriteWork, fragments_before: set) -> WriteResult:
@@ -455,12 +463,13 @@ class DirectoryGenerator(Generator):
         site's own (the directory's actor boosts every opening) when any did; the names each
         wrote last time are kept in the cache folder.
         """
-        site = names.get(SITE_FILES)
-        if site is None:
-            files = fediverse.site_files()
-            write_changed_files(output, files)
-            site = sorted(files)
-        names = {**names, SITE_FILES: site}
+        names = dict(names)
+        makers = {SITE_FILES: fediverse.site_files, SERVER_FILES: fediverse.server_files}
+        for key, make in makers.items():
+            if key not in names:
+                files = make()
+                write_changed_files(output, files)
+                names[key] = sorted(files)
         names_file = self._fediverse_names_file()
         if names_file is not None:
             names_file.parent.mkdir(parents=True, exist_ok=True)
