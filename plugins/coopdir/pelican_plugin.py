@@ -108,6 +108,8 @@ TEMPLATE_FILTERS = {
 }
 
 
+VERSION_KEY = "__version__"
+"""The manifest entry holding the site version (code, theme, settings, day, slices)."""
 SITE_FILES = ""
 """The key of the site's own fediverse files among the co-ops' (slugs are never empty)."""
 SERVER_FILES = "/servers"
@@ -245,11 +247,17 @@ class DirectoryGenerator(Generator):
         fragments = FragmentCache(cache_dir / "fragments.pickle" if cache_dir else None, version)
         self.env.globals["fragment"] = fragments
 
+        # Every fingerprint includes the site version: it is kept once, not in each.
+        same_version = previous.get(VERSION_KEY) == version
+        fingerprints[VERSION_KEY] = version
+
         def unchanged(key: str, depends: Any, files: list[str]) -> bool:
-            fingerprint = digest_of([version, key, depends_digest(depends, everything)])
+            fingerprint = depends_digest(depends, everything)
             fingerprints[key] = fingerprint
-            return previous.get(key) == fingerprint and all(
-                name in previous_files or (output / name).is_file() for name in files
+            return (
+                same_version
+                and previous.get(key) == fingerprint
+                and all(name in previous_files or (output / name).is_file() for name in files)
             )
 
         started = time.perf_counter()
