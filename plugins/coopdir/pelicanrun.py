@@ -4,11 +4,17 @@ A build of 10,000 co-ops holds millions of objects; an interpreter that frees th
 exit spends seconds on it (about 3 s at that size, a tenth of a rebuild). Once Pelican has
 returned, every file is written and closed, so the process flushes its output and ends at once.
 
+For the same reason the cyclic garbage collector is off (COOPDIR_GC=1 turns it back on): it would
+scan those long-lived objects again and again while they are made (unpickling 10,000 cached
+co-ops takes 2.6 s with it, 0.6 s without). Reference counting still frees everything that is
+not in a cycle; a build is a batch job of minutes (peak memory +10% at 2,000 co-ops).
+
     python -m coopdir.pelicanrun <pelican's arguments>
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -29,6 +35,8 @@ def main() -> None:
     from pelican import main as pelican_main
 
     sys.argv[0] = "pelican"
+    if os.environ.get("COOPDIR_GC") != "1":
+        gc.disable()
     try:
         pelican_main()
         code = 0
