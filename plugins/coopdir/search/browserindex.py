@@ -67,9 +67,11 @@ def _stem_lists(
     made (None).
     """
     postings = cache.stems.analyse(docs)
-    if not docs:
+    if not docs:  # nothing to score
         return [], postings.words
     scores = bm25f(postings, len(docs))
+    if not len(scores.stem):
+        return [], postings.words
     starts = np.flatnonzero(np.diff(scores.stem, prepend=-1))
     ends = np.append(starts[1:], len(scores.stem))
     deltas = np.diff(scores.doc, prepend=0)
