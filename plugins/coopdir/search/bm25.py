@@ -59,20 +59,21 @@ def bm25f(postings: Postings, count: int) -> Scores:
     first = np.ones(len(order), dtype=bool)
     first[1:] = (stem[1:] != stem[:-1]) | (doc[1:] != doc[:-1])
     starts = np.flatnonzero(first)
-    group = np.cumsum(first) - 1
-    rank = np.arange(len(order)) - starts[group]
-    by_field = np.zeros((len(starts), width))
-    by_field[group, rank] = weight
-    total = by_field[:, 0].copy()
-    for column in range(1, width):
-        total += by_field[:, column]  # adding 0.0 (a missing field) changes nothing
+    total = weight[starts]
+    later = np.flatnonzero(~first)  # a document's second field with the stem, third...
+    if len(later):
+        group = (np.cumsum(first) - 1)[later]
+        rank = later - starts[group]
+        for place in range(1, int(rank.max()) + 1):
+            rows = rank == place  # at most one row per group: each is added once
+            total[group[rows]] += weight[later[rows]]
     score = np.maximum(1, np.rint(total * WEIGHT_SCALE)).astype(np.int64)
     return Scores(stem=stem[starts], doc=doc[starts], score=score)
 
 
 def _rarity(frequency: np.ndarray, count: int) -> np.ndarray:
     """Return ``log(N / (df + 1)) + 1`` per row, with Python's logarithm, once per distinct df."""
-    distinct = np.unique(frequency)
+    distinct = np.flatnonzero(np.bincount(frequency))
     table = np.zeros(int(distinct[-1]) + 1 if len(distinct) else 1)
     table[distinct] = [math.log(count / (df + 1)) + 1 for df in distinct.tolist()]
     return table[frequency]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import re
 from collections import defaultdict
 
@@ -83,14 +84,14 @@ def _stem_lists(
         scores.stem[starts].tolist(), starts.tolist(), ends.tolist(), strict=True
     ):
         raw = packed[start:end].tobytes() + packed[count + start : count + end].tobytes()
-        key = digest(raw)
+        key = digest(b"list:" + raw)  # marshal's bytes, the other keys, begin with "(" or ")"
         made: list[list[int]] = []
 
         def make(start: int = start, end: int = end, made: list = made) -> bytes:
             made.append(packed[start:end].tolist() + packed[count + start : count + end].tolist())
             return _dumps(made[0])
 
-        encoded = cache.encodings.get(("list", key), make)
+        encoded = cache.encodings.get(key, make)
         lists.append((postings.stems[number], key, made[0] if made else None, encoded))
     return lists, postings.words
 
@@ -101,11 +102,15 @@ def _shard(encodings: Encodings, shard: dict[str, dict]) -> bytes:
     ``shard["s"]`` holds (key, packed list or None, JSON) per stem until it is encoded.
     """
     lists = shard["s"]
-    key = (
-        "shard",
-        tuple(sorted(shard["w"].items())),
-        tuple(sorted((stemmed, known[0]) for stemmed, known in lists.items())),
-        tuple(sorted(shard.get("p", {}).items())),
+    key = digest(
+        marshal.dumps(
+            (
+                "shard",
+                sorted(shard["w"].items()),
+                sorted((stemmed, known[0]) for stemmed, known in lists.items()),
+                sorted(shard.get("p", {}).items()),
+            )
+        )
     )
 
     def make() -> bytes:
@@ -150,20 +155,21 @@ def browser_index(
             for doc in docs[start : start + CHUNK]
         )
         files[f"{FOLDER}/d/{start // CHUNK}.json"] = encodings.get(
-            ("rows", rows), lambda rows=rows: _dumps(rows)
+            digest(marshal.dumps(("rows", rows))), lambda rows=rows: _dumps(rows)
         )
     facets: dict[str, list[str]] = {}
     by_key: dict[str, dict[str, list[int]]] = {key: defaultdict(list) for key in FILTER_KEYS}
     for doc_id, doc in enumerate(docs):
-        values = dict(doc.facets)
-        for key in FILTER_KEYS:
-            for value in values.get(key, ()):
-                by_key[key][value.lower()].append(doc_id)
+        for key, values in dict(doc.facets).items():
+            by_value = by_key.get(key)
+            if by_value is not None:
+                for value in values:
+                    by_value[value.lower()].append(doc_id)
     for key, by_value in by_key.items():
         facets[key] = sorted(by_value)
         for value, ids in by_value.items():
             files[f"{FOLDER}/f/{key}/{value}.json"] = encodings.get(
-                ("ids", tuple(ids)), lambda ids=ids: _dumps(_deltas(ids))
+                digest(marshal.dumps(("ids", ids))), lambda ids=ids: _dumps(_deltas(ids))
             )
     version = hashlib.sha256(b"".join(files[name] for name in sorted(files))).hexdigest()[:12]
     summary = {

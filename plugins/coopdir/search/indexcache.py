@@ -9,7 +9,7 @@ than encoded again. Full builds use the cache too: the bytes are the same either
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,11 @@ from .stemstore import StemStore
 
 
 def digest(data: bytes) -> bytes:
-    """Return a short digest of ``data``: a key that does not keep the data itself."""
+    """Return a short digest of ``data``: a key that does not keep the data itself.
+
+    Keys are digests of what a piece is made from (marshal's bytes of its lists and strings,
+    or an array's bytes): small to keep, quick to read back.
+    """
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
@@ -26,8 +30,8 @@ def digest(data: bytes) -> bytes:
 class Encodings:
     """JSON by key, where a key stands for exactly what the JSON was made from."""
 
-    known: dict[Hashable, bytes] = field(default_factory=dict)
-    used: dict[Hashable, bytes] = field(default_factory=dict)
+    known: dict[bytes, bytes] = field(default_factory=dict)
+    used: dict[bytes, bytes] = field(default_factory=dict)
     made: int = 0
     """How many pieces were encoded (not taken from ``known``)."""
 
@@ -37,7 +41,7 @@ class Encodings:
             self.known, self.used = self.used, {}
         self.made = 0
 
-    def get(self, key: Hashable, make: Callable[[], bytes]) -> bytes:
+    def get(self, key: bytes, make: Callable[[], bytes]) -> bytes:
         """Return the JSON for ``key``, made with ``make()`` unless it is known."""
         data = self.used.get(key)
         if data is None:

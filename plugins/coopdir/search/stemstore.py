@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import marshal
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,27 +49,32 @@ class Postings:
 
 def document_digest(doc: SearchDoc) -> bytes:
     """Return what says a document's text is unchanged: a digest of its fields."""
-    pieces = [piece for pair in doc.fields for piece in pair]
-    text = "".join(pieces) + repr([len(piece) for piece in pieces])  # lengths: no ambiguity
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return hashlib.blake2b(marshal.dumps(doc.fields), digest_size=16).digest()
 
 
-def _analyse(doc: SearchDoc) -> tuple[dict[str, dict[str, int]], dict[tuple[str, str], None]]:
-    """Return a document's stem counts per field, and its (word, stem) pairs that differ.
+def _text_stems(text: str) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Return a text's stem counts (in the order stems first occur) and its distinct words."""
+    words = fold_words(text)
+    return Counter(map(stem, words)), tuple(dict.fromkeys(words))
+
+
+def _analyse(
+    doc: SearchDoc, seen: dict[str, tuple[dict[str, int], tuple[str, ...]]]
+) -> tuple[dict[str, dict[str, int]], dict[str, None]]:
+    """Return a document's stem counts per field, and its distinct words.
 
     As the plain loop would: a field named twice counts as its last text, in its first place.
+    ``seen`` holds the texts analysed already: openings repeat their co-op's name, places, kind.
     """
     fields: dict[str, dict[str, int]] = {}
-    pairs: dict[tuple[str, str], None] = {}
+    words: dict[str, None] = {}
     for name, text in doc.fields:
-        counts: dict[str, int] = {}
-        for word, times in Counter(fold_words(text)).items():
-            stemmed = stem(word)
-            counts[stemmed] = counts.get(stemmed, 0) + times
-            if word != stemmed:
-                pairs[word, stemmed] = None
-        fields[name] = counts
-    return fields, pairs
+        known = seen.get(text)
+        if known is None:
+            known = seen[text] = _text_stems(text)
+        fields[name] = known[0]
+        words.update(dict.fromkeys(known[1]))
+    return fields, words
 
 
 def _empty(dtype: type) -> np.ndarray:
@@ -80,11 +86,12 @@ class StemStore:
     """The analysis of the documents of the last build, by document digest, as columns.
 
     ``rows[digest]`` is (first row, end row, first word row, end word row) of a document in
-    the columns; stem and word numbers index ``stems`` and ``words``.
+    the columns; stem numbers index ``stems``, word numbers the keys of ``words``.
     """
 
     stems: list[str] = field(default_factory=list)
-    words: list[tuple[str, str]] = field(default_factory=list)
+    words: dict[str, str] = field(default_factory=dict)
+    """Every word of the documents that is not its own stem → its stem."""
     rows: dict[bytes, tuple[int, int, int, int]] = field(default_factory=dict)
     row_field: np.ndarray = field(default_factory=lambda: _empty(np.uint8))
     row_stem: np.ndarray = field(default_factory=lambda: _empty(np.int32))
@@ -98,27 +105,30 @@ class StemStore:
         new_field: list[int] = []
         new_stem: list[str] = []
         new_count: list[int] = []
-        new_pair: list[tuple[str, str]] = []
+        new_word: list[str] = []
         rows, word_rows = len(self.row_field), len(self.word_row)
         spans: list[tuple[int, int, int, int]] = []
         fresh: dict[bytes, tuple[int, int, int, int]] = {}
+        seen: dict[str, tuple[dict[str, int], tuple[str, ...]]] = {}
         digests = [document_digest(doc) for doc in docs]
         for doc, digest in zip(docs, digests, strict=True):
             span = self.rows.get(digest) or fresh.get(digest)
             if span is None:
-                fields, pairs = _analyse(doc)
-                start, word_start = rows + len(new_field), word_rows + len(new_pair)
+                fields, words = _analyse(doc, seen)
+                start, word_start = rows + len(new_field), word_rows + len(new_word)
                 for name, counts in fields.items():
                     new_field += [FIELDS.index(name)] * len(counts)
                     new_stem += counts
                     new_count += counts.values()
-                new_pair += pairs
-                span = (start, rows + len(new_field), word_start, word_rows + len(new_pair))
+                new_word += words
+                span = (start, rows + len(new_field), word_start, word_rows + len(new_word))
                 fresh[digest] = span
             spans.append(span)
         self.analysed = len(fresh)
         stems, new_stem_numbers = _numbered(self.stems, new_stem)
-        words, new_word_numbers = _numbered(self.words, new_pair)
+        table, new_word_numbers = _numbered(list(self.words), new_word)
+        stem_of = self.words | {word: stem(word) for word in table[len(self.words) :]}
+        differs = np.array([stem_of[word] != word for word in table], dtype=bool)
         starts, ends, word_starts, word_ends = (
             np.array([span[i] for span in spans], dtype=np.int64) for i in range(4)
         )
@@ -127,9 +137,14 @@ class StemStore:
         word_column = np.concatenate([self.word_row, new_word_numbers])[take_words]
         self.row_field = np.concatenate([self.row_field, np.array(new_field, np.uint8)])[take]
         self.row_count = np.concatenate([self.row_count, np.array(new_count, np.int32)])[take]
-        self.stems, self.row_stem = _renumber(stems, stem_column)
-        self.words, self.word_row = _renumber(words, word_column)
         lengths, word_lengths = ends - starts, word_ends - word_starts
+        # Only words that are not their own stem are kept: the index lists no others.
+        kept = differs[word_column]
+        doc_of_word = np.repeat(np.arange(len(docs)), word_lengths)[kept]
+        word_lengths = np.bincount(doc_of_word, minlength=len(docs)).astype(np.int64)
+        self.stems, self.row_stem = _renumber(stems, stem_column)
+        table, self.word_row = _renumber(table, word_column[kept])
+        self.words = {word: stem_of[word] for word in table}
         row_ends, word_row_ends = np.cumsum(lengths).tolist(), np.cumsum(word_lengths).tolist()
         self.rows = {
             digest: (end - length, end, word_end - word_length, word_end)
