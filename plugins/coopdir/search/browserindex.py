@@ -159,12 +159,18 @@ def browser_index(
         )
     facets: dict[str, list[str]] = {}
     by_key: dict[str, dict[str, list[int]]] = {key: defaultdict(list) for key in FILTER_KEYS}
+    lists_of: dict[tuple, list[list[int]]] = {}  # openings of a co-op share their facets
     for doc_id, doc in enumerate(docs):
-        for key, values in dict(doc.facets).items():
-            by_value = by_key.get(key)
-            if by_value is not None:
-                for value in values:
-                    by_value[value.lower()].append(doc_id)
+        lists = lists_of.get(doc.facets)
+        if lists is None:
+            lists = lists_of[doc.facets] = [
+                by_key[key][value.lower()]
+                for key, values in dict(doc.facets).items()
+                if key in by_key
+                for value in values
+            ]
+        for ids in lists:
+            ids.append(doc_id)
     for key, by_value in by_key.items():
         facets[key] = sorted(by_value)
         for value, ids in by_value.items():
