@@ -27,6 +27,7 @@ from coopdir.search.analysis import fold_words, stem
 from coopdir.search.bm25 import K1, WEIGHT_SCALE, B
 from coopdir.search.browserindex import FOLDER, browser_index, shard_file
 from coopdir.search.documents import FIELD_BOOSTS, SearchDoc
+from coopdir.search.indexcache import IndexCache
 from coopdir.search.indexfiles import update_index_folder
 
 WORDS = [
@@ -247,24 +248,41 @@ DOCS = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(DOCS)
-def test_scores_equal_the_plain_formula_to_the_last_digit(fields: list) -> None:
-    """Any fields, in any order, named twice, empty: the same integers as the plain loop."""
-    docs = [
+def documents(fields: list) -> list[SearchDoc]:
+    """Return one document per list of (field, text) pairs, numbered in order."""
+    return [
         SearchDoc(
             url=f"/d/{number}/",
             kind="coop",
-            title="t",
+            title=f"t{len(pairs)}",
             coop_name="c",
             where="",
             fields=tuple(pairs),
-            facets=(("type", ("coop",)),),
+            facets=(("type", ("coop",)), ("countries", (pairs[0][0][:2],))),
             coop_slug="c",
         )
         for number, pairs in enumerate(fields)
     ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCS)
+def test_scores_equal_the_plain_formula_to_the_last_digit(fields: list) -> None:
+    """Any fields, in any order, named twice, empty: the same integers as the plain loop."""
+    docs = documents(fields)
     assert index_scores(browser_index(docs, own_file=64)) == plain_scores(docs)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCS, DOCS, st.integers(0, 25))
+def test_an_index_made_from_the_cache_equals_one_made_without(
+    first: list, second: list, kept: int
+) -> None:
+    """Whatever the last build had: documents kept, dropped, moved, new, the same files."""
+    cache = IndexCache()
+    browser_index(documents(first), own_file=64, cache=cache)
+    docs = documents(second + first[:kept])
+    assert browser_index(docs, own_file=64, cache=cache) == browser_index(docs, own_file=64)
 
 
 def test_a_site_rebuild_rewrites_only_the_index_files_that_differ(tmp_path: Path) -> None:

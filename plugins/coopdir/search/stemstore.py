@@ -52,14 +52,14 @@ def document_digest(doc: SearchDoc) -> bytes:
     return hashlib.blake2b(marshal.dumps(doc.fields), digest_size=16).digest()
 
 
-def _text_stems(text: str) -> tuple[dict[str, int], tuple[str, ...]]:
+def _text_stems(text: str) -> tuple[dict[str, int], dict[str, None]]:
     """Return a text's stem counts (in the order stems first occur) and its distinct words."""
     words = fold_words(text)
-    return Counter(map(stem, words)), tuple(dict.fromkeys(words))
+    return Counter(map(stem, words)), dict.fromkeys(words)
 
 
 def _analyse(
-    doc: SearchDoc, seen: dict[str, tuple[dict[str, int], tuple[str, ...]]]
+    doc: SearchDoc, seen: dict[str, tuple[dict[str, int], dict[str, None]]]
 ) -> tuple[dict[str, dict[str, int]], dict[str, None]]:
     """Return a document's stem counts per field, and its distinct words.
 
@@ -73,7 +73,7 @@ def _analyse(
         if known is None:
             known = seen[text] = _text_stems(text)
         fields[name] = known[0]
-        words.update(dict.fromkeys(known[1]))
+        words.update(known[1])
     return fields, words
 
 
@@ -109,7 +109,7 @@ class StemStore:
         rows, word_rows = len(self.row_field), len(self.word_row)
         spans: list[tuple[int, int, int, int]] = []
         fresh: dict[bytes, tuple[int, int, int, int]] = {}
-        seen: dict[str, tuple[dict[str, int], tuple[str, ...]]] = {}
+        seen: dict[str, tuple[dict[str, int], dict[str, None]]] = {}
         digests = [document_digest(doc) for doc in docs]
         for doc, digest in zip(docs, digests, strict=True):
             span = self.rows.get(digest) or fresh.get(digest)
