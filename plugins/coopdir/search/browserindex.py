@@ -60,12 +60,11 @@ def _deltas(ids: list[int]) -> list[int]:
 
 def _stem_lists(
     docs: list[SearchDoc], cache: IndexCache
-) -> tuple[list[tuple[str, bytes, list[int] | None, bytes]], dict[str, str]]:
-    """Return each stem's document list: (stem, key, packed list, JSON); and word → stem.
+) -> tuple[list[tuple[str, bytes, bytes]], dict[str, str]]:
+    """Return each stem's document list, (stem, key, JSON), in stem order; and word → stem.
 
-    A packed list is the ids as deltas then the scores: ``[id deltas..., weights...]``. Its
-    JSON is reused when the key (a digest of the list) is known; the list itself is then not
-    made (None).
+    A list is the ids as deltas then the scores: ``[id deltas..., weights...]``. Its JSON is
+    reused when its key (a digest of the numbers) is known.
     """
     postings = cache.stems.analyse(docs)
     if not docs:  # nothing to score
@@ -85,21 +84,18 @@ def _stem_lists(
     ):
         raw = packed[start:end].tobytes() + packed[count + start : count + end].tobytes()
         key = digest(b"list:" + raw)  # marshal's bytes, the other keys, begin with "(" or ")"
-        made: list[list[int]] = []
 
-        def make(start: int = start, end: int = end, made: list = made) -> bytes:
-            made.append(packed[start:end].tolist() + packed[count + start : count + end].tolist())
-            return _dumps(made[0])
+        def make(start: int = start, end: int = end) -> bytes:
+            return _dumps(packed[start:end].tolist() + packed[count + start : count + end].tolist())
 
-        encoded = cache.encodings.get(key, make)
-        lists.append((postings.stems[number], key, made[0] if made else None, encoded))
+        lists.append((postings.stems[number], key, cache.encodings.get(key, make)))
     return lists, postings.words
 
 
 def _shard(encodings: Encodings, shard: dict[str, dict]) -> bytes:
     """Return a shard's JSON, reused when its words, lists and own files are as they were.
 
-    ``shard["s"]`` holds (key, packed list or None, JSON) per stem until it is encoded.
+    ``shard["s"]`` holds each of its stems' (key, JSON) until it is encoded.
     """
     lists = shard["s"]
     key = digest(
@@ -114,10 +110,7 @@ def _shard(encodings: Encodings, shard: dict[str, dict]) -> bytes:
     )
 
     def make() -> bytes:
-        packed = {
-            stemmed: json.loads(encoded) if made is None else made
-            for stemmed, (_, made, encoded) in lists.items()
-        }
+        packed = {stemmed: json.loads(encoded) for stemmed, (_, encoded) in lists.items()}
         return _dumps({**shard, "s": packed})
 
     return encodings.get(key, make)
@@ -139,14 +132,14 @@ def browser_index(
     for word, stemmed in words.items():
         shards[shard_key(word)]["w"][word] = stemmed
     files: dict[str, bytes] = {}
-    for stemmed, key, packed, encoded in lists:
+    for stemmed, key, encoded in lists:
         shard = shards[shard_key(stemmed)]
         if len(encoded) > own_file:
             own = shard.setdefault("p", {})
             own[stemmed] = len(own)
             files[f"{FOLDER}/t/{shard_file(shard_key(stemmed))}.{own[stemmed]}.json"] = encoded
         else:
-            shard["s"][stemmed] = (key, packed, encoded)
+            shard["s"][stemmed] = (key, encoded)
     for key, shard in shards.items():
         files[f"{FOLDER}/t/{shard_file(key)}.json"] = _shard(encodings, shard)
     for start in range(0, len(docs), CHUNK):

@@ -9,12 +9,20 @@ than encoded again. Full builds use the cache too: the bytes are the same either
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import whoosh
+
 from ..parsecache import code_version, read_versioned, write_versioned
 from .stemstore import StemStore
+
+
+def cache_version() -> str:
+    """Return what the cache must have been written by: this code, its stemmer, this Python."""
+    return f"{code_version()} whoosh {whoosh.versionstring()} python {sys.version}"
 
 
 def digest(data: bytes) -> bytes:
@@ -64,7 +72,7 @@ class IndexCache:
     @classmethod
     def open(cls, file: Path | None) -> IndexCache:
         """Read the cache if this code wrote it; else start empty."""
-        stored = read_versioned(file, code_version())
+        stored = read_versioned(file, cache_version())
         if not isinstance(stored, tuple):
             return cls(file)
         stems, known = stored
@@ -73,4 +81,4 @@ class IndexCache:
     def save(self) -> None:
         """Keep what this build used (atomically), for the next one."""
         if self.file is not None:
-            write_versioned(self.file, code_version(), (self.stems, self.encodings.used))
+            write_versioned(self.file, cache_version(), (self.stems, self.encodings.used))
