@@ -102,6 +102,7 @@ def _has_fraction(value: Any) -> bool:
 
 
 def fast_says_valid(data: Any) -> bool:
+    """Tell whether jsonschema-rs accepts the data (a fraction always goes the slow way)."""
     fast = fast_validator()
     return fast is not None and not _has_fraction(data) and fast.is_valid(data)
 
