@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import shutil
 import time
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -56,8 +55,8 @@ from .parallel import start_forked
 from .parsecache import ParseCache, code_version
 from .problems import InvalidDirectory
 from .search.browserindex import FOLDER as SEARCH_FOLDER
-from .search.browserindex import browser_index
 from .search.documents import search_documents
+from .search.indexfiles import update_index_folder
 from .settings import CoopdirSettings
 from .sitemap import robots_txt, sitemap_xml
 
@@ -423,16 +422,14 @@ class DirectoryGenerator(Generator):
         return collections + [coop_file(coop.slug) for coop in self.directory.coops]
 
     def _write_search(self, output: Path, unchanged: Any) -> None:
-        """Write the browser's search index where anything changed.
+        """Bring the browser's search index up to date where anything changed.
 
-        It is written whole (its scores depend on every document), into a folder emptied first.
+        It is made whole (its scores depend on every document; most pieces come from the cache),
+        but only files whose bytes changed are written, and files it no longer has removed.
         """
         if not unchanged(f"{SEARCH_FOLDER}/*", None, [f"{SEARCH_FOLDER}/index.json"]):
-            folder = output / SEARCH_FOLDER
-            note_touched_files(str(path) for path in folder.rglob("*") if path.is_file())
-            shutil.rmtree(folder, ignore_errors=True)
-            for name, data in browser_index(self.search_docs).items():
-                write_new_file(output / name, data)
+            update = update_index_folder(output, self.search_docs, self.coopdir.cache_dir)
+            self.timings.update(search_written=update.written, search_removed=update.removed)
 
     def _fediverse(self) -> Fediverse:
         """Return the maker of the fediverse documents, with this build's settings."""

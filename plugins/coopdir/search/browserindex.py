@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
+import marshal
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 
-from .analysis import STOP, fold_words, stem
+import numpy as np
+
+from .analysis import STOP
 from .analysis import prefix_key as shard_key
-from .documents import FIELD_BOOSTS, FILTER_KEYS, SearchDoc
+from .bm25 import WEIGHT_SCALE, bm25f
+from .documents import FILTER_KEYS, SearchDoc
+from .indexcache import Encodings, IndexCache, digest
 
 FOLDER = "search-index"
 CHUNK = 32
@@ -35,10 +39,6 @@ OWN_FILE = 2048
 """A stem whose document list takes more bytes than this gets a file of its own, so a query
 fetches the long lists of its own words only, not those of every word that shares its first two
 letters (in a big directory, "co" shares a shard with cooperative, community, consulting...)."""
-K1 = 1.2
-B = 0.75
-WEIGHT_SCALE = 10
-"""Weights are stored as integers (weight × 10): one decimal is plenty to rank by."""
 
 _SAFE_KEY = re.compile(r"[a-z0-9]{1,2}")
 
@@ -58,98 +58,118 @@ def _deltas(ids: list[int]) -> list[int]:
     return [ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))] if ids else []
 
 
-def _field_stems(docs: list[SearchDoc]) -> tuple[list[dict[str, Counter[str]]], dict[str, str]]:
-    """Return each document's stem counts per field, and every surface word → its stem."""
-    per_doc = []
-    words: dict[str, str] = {}
-    for doc in docs:
-        fields: dict[str, Counter[str]] = {}
-        for name, text in doc.fields:
-            counts: Counter[str] = Counter()
-            for word in fold_words(text):
-                stemmed = stem(word)
-                words[word] = stemmed
-                counts[stemmed] += 1
-            fields[name] = counts
-        per_doc.append(fields)
-    return per_doc, words
+def _stem_lists(
+    docs: list[SearchDoc], cache: IndexCache
+) -> tuple[list[tuple[str, bytes, bytes]], dict[str, str]]:
+    """Return each stem's document list, (stem, key, JSON), in stem order; and word → stem.
 
-
-def _weights(per_doc: list[dict[str, Counter[str]]]) -> dict[str, dict[int, int]]:
-    """Return stem → {document id: score}: Whoosh's BM25F, per field, summed over fields.
-
-    The same formula as ``coopdir search`` (whoosh.scoring.BM25F): rarity per field,
-    ``log(N / (df + 1)) + 1``; a field's boost multiplies the word's count before BM25 caps it
-    (Whoosh stores boosted counts); field length is the word count. So both engines rank alike.
-    Scores are final; the browser only adds them up.
+    A list is the ids as deltas then the scores: ``[id deltas..., weights...]``. Its JSON is
+    reused when its key (a digest of the numbers) is known.
     """
-    count = len(per_doc)
-    average = {
-        name: (sum(sum(fields.get(name, Counter()).values()) for fields in per_doc) / count) or 1.0
-        for name in FIELD_BOOSTS
-    }
-    frequency: Counter[tuple[str, str]] = Counter(
-        (name, stemmed)
-        for fields in per_doc
-        for name, counts in fields.items()
-        for stemmed in counts
+    postings = cache.stems.analyse(docs)
+    if not docs:  # nothing to score
+        return [], postings.words
+    scores = bm25f(postings, len(docs))
+    if not len(scores.stem):
+        return [], postings.words
+    starts = np.flatnonzero(np.diff(scores.stem, prepend=-1))
+    ends = np.append(starts[1:], len(scores.stem))
+    deltas = np.diff(scores.doc, prepend=0)
+    deltas[starts] = scores.doc[starts]
+    packed = np.concatenate([deltas, scores.score]).astype(np.int64)
+    count = len(deltas)
+    lists = []
+    for number, start, end in zip(
+        scores.stem[starts].tolist(), starts.tolist(), ends.tolist(), strict=True
+    ):
+        raw = packed[start:end].tobytes() + packed[count + start : count + end].tobytes()
+        key = digest(b"list:" + raw)  # marshal's bytes, the other keys, begin with "(" or ")"
+
+        def make(start: int = start, end: int = end) -> bytes:
+            return _dumps(packed[start:end].tolist() + packed[count + start : count + end].tolist())
+
+        lists.append((postings.stems[number], key, cache.encodings.get(key, make)))
+    return lists, postings.words
+
+
+def _shard(encodings: Encodings, shard: dict[str, dict]) -> bytes:
+    """Return a shard's JSON, reused when its words, lists and own files are as they were.
+
+    ``shard["s"]`` holds each of its stems' (key, JSON) until it is encoded.
+    """
+    lists = shard["s"]
+    key = digest(
+        marshal.dumps(
+            (
+                "shard",
+                sorted(shard["w"].items()),
+                sorted((stemmed, known[0]) for stemmed, known in lists.items()),
+                sorted(shard.get("p", {}).items()),
+            )
+        )
     )
-    postings: dict[str, dict[int, float]] = defaultdict(dict)
-    for doc_id, fields in enumerate(per_doc):
-        for name, counts in fields.items():
-            length = sum(counts.values())
-            norm = K1 * (1 - B + B * length / average[name])
-            boost = FIELD_BOOSTS[name]
-            for stemmed, tf in counts.items():
-                idf = math.log(count / (frequency[name, stemmed] + 1)) + 1
-                weight = idf * tf * boost * (K1 + 1) / (tf * boost + norm)
-                postings[stemmed][doc_id] = postings[stemmed].get(doc_id, 0.0) + weight
-    return {
-        stemmed: {doc_id: max(1, round(w * WEIGHT_SCALE)) for doc_id, w in docs.items()}
-        for stemmed, docs in postings.items()
-    }
+
+    def make() -> bytes:
+        packed = {stemmed: json.loads(encoded) for stemmed, (_, encoded) in lists.items()}
+        return _dumps({**shard, "s": packed})
+
+    return encodings.get(key, make)
 
 
-def browser_index(docs: list[SearchDoc], *, own_file: int = OWN_FILE) -> dict[str, bytes]:
+def browser_index(
+    docs: list[SearchDoc], *, own_file: int = OWN_FILE, cache: IndexCache | None = None
+) -> dict[str, bytes]:
     """Return every file of the browser index, by path under the output folder.
 
     ``own_file``: how long (in bytes) a stem's document list may be and still share its shard.
+    ``cache``: what the last build kept (see indexcache.py); the files are the same without it.
     """
-    per_doc, words = _field_stems(docs)
-    postings = _weights(per_doc) if docs else {}
+    cache = cache or IndexCache()
+    encodings = cache.encodings
+    encodings.start()
+    lists, words = _stem_lists(docs, cache)
     shards: dict[str, dict[str, dict]] = defaultdict(lambda: {"w": {}, "s": {}})
     for word, stemmed in words.items():
-        if word != stemmed:
-            shards[shard_key(word)]["w"][word] = stemmed
+        shards[shard_key(word)]["w"][word] = stemmed
     files: dict[str, bytes] = {}
-    for stemmed, by_doc in sorted(postings.items()):
-        ids = sorted(by_doc)
-        packed = _deltas(ids) + [by_doc[i] for i in ids]
-        key = shard_key(stemmed)
-        encoded = _dumps(packed)
+    for stemmed, key, encoded in lists:
+        shard = shards[shard_key(stemmed)]
         if len(encoded) > own_file:
-            own = shards[key].setdefault("p", {})
+            own = shard.setdefault("p", {})
             own[stemmed] = len(own)
-            files[f"{FOLDER}/t/{shard_file(key)}.{own[stemmed]}.json"] = encoded
+            files[f"{FOLDER}/t/{shard_file(shard_key(stemmed))}.{own[stemmed]}.json"] = encoded
         else:
-            shards[key]["s"][stemmed] = packed
+            shard["s"][stemmed] = (key, encoded)
     for key, shard in shards.items():
-        files[f"{FOLDER}/t/{shard_file(key)}.json"] = _dumps(shard)
+        files[f"{FOLDER}/t/{shard_file(key)}.json"] = _shard(encodings, shard)
     for start in range(0, len(docs), CHUNK):
-        rows = [
-            [doc.url, doc.kind, doc.title, doc.coop_name, doc.where, int(doc.example)]
+        rows = tuple(
+            (doc.url, doc.kind, doc.title, doc.coop_name, doc.where, int(doc.example))
             for doc in docs[start : start + CHUNK]
-        ]
-        files[f"{FOLDER}/d/{start // CHUNK}.json"] = _dumps(rows)
+        )
+        files[f"{FOLDER}/d/{start // CHUNK}.json"] = encodings.get(
+            digest(marshal.dumps(("rows", rows))), lambda rows=rows: _dumps(rows)
+        )
     facets: dict[str, list[str]] = {}
-    for key in FILTER_KEYS:
-        by_value: dict[str, list[int]] = defaultdict(list)
-        for doc_id, doc in enumerate(docs):
-            for value in doc.facet(key):
-                by_value[value.lower()].append(doc_id)
+    by_key: dict[str, dict[str, list[int]]] = {key: defaultdict(list) for key in FILTER_KEYS}
+    lists_of: dict[tuple, list[list[int]]] = {}  # openings of a co-op share their facets
+    for doc_id, doc in enumerate(docs):
+        lists = lists_of.get(doc.facets)
+        if lists is None:
+            lists = lists_of[doc.facets] = [
+                by_key[key][value.lower()]
+                for key, values in dict(doc.facets).items()
+                if key in by_key
+                for value in values
+            ]
+        for ids in lists:
+            ids.append(doc_id)
+    for key, by_value in by_key.items():
         facets[key] = sorted(by_value)
         for value, ids in by_value.items():
-            files[f"{FOLDER}/f/{key}/{value}.json"] = _dumps(_deltas(ids))
+            files[f"{FOLDER}/f/{key}/{value}.json"] = encodings.get(
+                digest(marshal.dumps(("ids", ids))), lambda ids=ids: _dumps(_deltas(ids))
+            )
     version = hashlib.sha256(b"".join(files[name] for name in sorted(files))).hexdigest()[:12]
     summary = {
         "version": version,
