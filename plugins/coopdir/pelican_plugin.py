@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import multiprocessing
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,15 +131,33 @@ class WriteWork:
         """Count the things to write."""
         return len(self.pages) + len(self.feeds) + len(self.coops)
 
-    def share(self, part: int, parts: int) -> WriteWork:
-        """Return every ``parts``-th item, from ``part``: shares of nearly equal cost."""
-        return WriteWork(
-            self.pages[part::parts],
-            self.feeds[part::parts],
-            self.coops[part::parts],
-            self.known_names,
-            self.fediverse,
-        )
+    def chunks(self, count: int) -> list[WriteWork]:
+        """Cut the work into ``count`` chunks of nearly equal cost (every count-th item each)."""
+        return [
+            WriteWork(
+                self.pages[part::count],
+                self.feeds[part::count],
+                self.coops[part::count],
+                self.known_names,
+                self.fediverse,
+            )
+            for part in range(count)
+        ]
+
+
+WORK_CHUNKS = 256
+"""Chunks the two processes take turns at: small enough that both finish together."""
+
+
+def pulled(counter: Any, chunks: list[WriteWork]) -> Iterator[WriteWork]:
+    """Yield the chunks this process takes from the shared ``counter`` until none is left."""
+    while True:
+        with counter.get_lock():
+            index = counter.value
+            counter.value += 1
+        if index >= len(chunks):
+            return
+        yield chunks[index]
 
 
 @dataclass
@@ -152,6 +171,8 @@ class WriteResult:
     hits: int
     written: set[str]
     touched: set[str]
+    fingerprints: dict[str, Any]
+    timings: dict[str, Any]
 
 
 class DirectoryGenerator(Generator):
@@ -242,6 +263,7 @@ class DirectoryGenerator(Generator):
         )
         everything = coops_digest(self.directory.coops)
         fingerprints: dict[str, Any] = {}
+        self._fingerprints = fingerprints
         cache_dir = self.coopdir.cache_dir
         fragments = FragmentCache(cache_dir / "fragments.pickle" if cache_dir else None, version)
         self.env.globals["fragment"] = fragments
@@ -264,18 +286,37 @@ class DirectoryGenerator(Generator):
         self.timings["plan_writes"] = time.perf_counter() - started
         started = time.perf_counter()
         before = set(fragments.pieces)
+
+        def site_wide() -> dict[str, Any]:
+            """Write the bulk data and the search index; return their timings."""
+            timings: dict[str, Any] = {}
+            began = time.perf_counter()
+            self._write_bulk_data(output, unchanged)
+            timings["bulk_data"] = time.perf_counter() - began
+            began = time.perf_counter()
+            self._write_search(output, unchanged, timings)
+            timings["search"] = time.perf_counter() - began
+            return timings
+
         if work.size() >= self.coopdir.parallel_from:
-            other_half = start_forked(lambda: self._write_share(writer, work.share(1, 2), before))
-            mine = self._write_share(writer, work.share(0, 2), before)
-            results = [mine, other_half()]
+            # Two processes take chunks of work from one counter until none is left; the
+            # second writes the bulk data and the search index first.
+            chunks = work.chunks(WORK_CHUNKS)
+            counter = multiprocessing.get_context("fork").Value("i", 0)
+            other = start_forked(
+                lambda: self._write_share(writer, pulled(counter, chunks), before, site_wide)
+            )
+            results = [self._write_share(writer, pulled(counter, chunks), before), other()]
         else:
-            results = [self._write_share(writer, work, before)]
+            results = [self._write_share(writer, [work], before, site_wide)]
         for result in results:
             fragments.pieces.update(result.fragments)
             fragments.used |= result.used
             fragments.hits += result.hits
             writer._written_files.update(result.written)
             note_touched_files(result.touched)
+            fingerprints.update(result.fingerprints)
+            self.timings.update(result.timings)
         rendered = sum(result.rendered for result in results)
         fediverse_names = work.known_names | {
             slug: names for result in results for slug, names in result.fediverse.items()
@@ -293,12 +334,7 @@ class DirectoryGenerator(Generator):
             len(work.feeds),
             len(self.feeds),
         )
-        started = time.perf_counter()
-        api_files = self._write_bulk_data(output, unchanged)
-        self.timings["bulk_data"] = time.perf_counter() - started
-        started = time.perf_counter()
-        self._write_search(output, unchanged)
-        self.timings["search"] = time.perf_counter() - started
+        api_files = self._bulk_names()
         started = time.perf_counter()
         fediverse = self._write_fediverse_site(output, unchanged, fediverse_names, work.fediverse)
         self.timings["fediverse_site"] = time.perf_counter() - started
@@ -369,41 +405,67 @@ class DirectoryGenerator(Generator):
             kept[SERVER_FILES] = servers
         return WriteWork(pages, feeds, coops, kept, fediverse)
 
-    def _write_share(self, writer: Any, work: WriteWork, fragments_before: set) -> WriteResult:
-        """Write one share of the stale pages, feeds and fediverse documents."""
+    def _write_share(
+        self,
+        writer: Any,
+        works: Iterable[WriteWork],
+        fragments_before: set,
+        site_wide: Callable[[], dict[str, Any]] | None = None,
+    ) -> WriteResult:
+        """Write the site-wide files if asked, then some stale pages, feeds and co-ops' files.
+
+        Returns what the other process (if any) must know: the fingerprints and timings of
+        the site-wide files, the files written, the fragments rendered.
+        """
         output = Path(self.output_path)
         fragments = self.env.globals["fragment"]
+        fingerprints = self._fingerprints
+        known_keys = set(fingerprints)
         touched_before = touched_files()
         written_before = set(writer.written_files)
-        for page in work.pages:
-            writer.write_file(
-                page.save_as,
-                self.get_template(page.template),
-                self.context,
-                page=page,
-                **page.context,
-            )
-        for feed in work.feeds:
-            for name, data in self.feed_writer.files(feed).items():
-                write_new_file(output / name, data)
+        timings = site_wide() if site_wide else {}
+        rendered = 0
         names: dict[str, list[str]] = {}
-        for coop in work.coops:
-            files = work.fediverse.coop_files(coop)
-            write_changed_files(output, files)
-            names[coop.slug] = sorted(files)
+        for work in works:
+            for page in work.pages:
+                writer.write_file(
+                    page.save_as,
+                    self.get_template(page.template),
+                    self.context,
+                    page=page,
+                    **page.context,
+                )
+            rendered += len(work.pages)
+            for feed in work.feeds:
+                for name, data in self.feed_writer.files(feed).items():
+                    write_new_file(output / name, data)
+            for coop in work.coops:
+                files = work.fediverse.coop_files(coop)
+                write_changed_files(output, files)
+                names[coop.slug] = sorted(files)
         return WriteResult(
-            rendered=len(work.pages),
+            rendered=rendered,
             fediverse=names,
             fragments={
-                key: piece for key, piece in fragments.pieces.items() if key not in fragments_before
+                key: piece
+                for key, piece in fragments.pieces.items()
+                if key not in fragments_before
             },
             used=set(fragments.used),
             hits=fragments.hits,
             written=set(writer.written_files) - written_before,
             touched=touched_files() - touched_before,
+            fingerprints={k: v for k, v in fingerprints.items() if k not in known_keys},
+            timings=timings,
         )
 
-    def _write_bulk_data(self, output: Path, unchanged: Any) -> list[str]:
+    def _bulk_names(self) -> list[str]:
+        """Return the names of the bulk data files: the collections, one file per co-op."""
+        return [COOPS_JSON, OPENINGS_JSON, COOPS_CSV] + [
+            coop_file(coop.slug) for coop in self.directory.coops
+        ]
+
+    def _write_bulk_data(self, output: Path, unchanged: Any) -> None:
         """Write /api/ (all co-ops, all openings, CSV, one file per co-op) where it changed."""
         collections = [COOPS_JSON, OPENINGS_JSON, COOPS_CSV]
         stale = {name for name in collections if not unchanged(name, None, [name])}
@@ -419,9 +481,8 @@ class DirectoryGenerator(Generator):
             for name, data in bulk_files(self.directory, self.coopdir.site_url, cache).items():
                 if name in stale:
                     write_new_file(output / name, data)
-        return collections + [coop_file(coop.slug) for coop in self.directory.coops]
 
-    def _write_search(self, output: Path, unchanged: Any) -> None:
+    def _write_search(self, output: Path, unchanged: Any, timings: dict[str, Any]) -> None:
         """Bring the browser's search index up to date where anything changed.
 
         It is made whole (its scores depend on every document; most pieces come from the cache),
@@ -429,7 +490,7 @@ class DirectoryGenerator(Generator):
         """
         if not unchanged(f"{SEARCH_FOLDER}/*", None, [f"{SEARCH_FOLDER}/index.json"]):
             update = update_index_folder(output, self.search_docs, self.coopdir.cache_dir)
-            self.timings.update(search_written=update.written, search_removed=update.removed)
+            timings.update(search_written=update.written, search_removed=update.removed)
 
     def _fediverse(self) -> Fediverse:
         """Return the maker of the fediverse documents, with this build's settings."""
