@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import urls
+from . import jsonbytes, urls
 from .model import (
     Contact,
     Coop,
@@ -217,7 +217,7 @@ def bulk_files(
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+    return jsonbytes.dumps(data, indent=True, sort_keys=True).decode("utf-8")
 
 
 _SLOT = "\x00items\x00"

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from feedgen.feed import FeedGenerator
 
-from . import labels, urls
+from . import jsonbytes, labels, urls
 from .facets import Slice
 from .feedjob import JobEntryExtension, JobFeedExtension
 from .model import Coop, Directory, Opening
@@ -324,4 +323,4 @@ class FeedWriter:
             "authors": [{"name": self.site_name, "url": self.absolute("/")}],
             "items": items,
         }
-        return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return jsonbytes.dumps(document, indent=True, newline=True)

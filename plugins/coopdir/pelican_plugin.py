@@ -354,12 +354,12 @@ class DirectoryGenerator(Generator):
                 names[coop.slug] = listed
                 continue
             files = fediverse.coop_files(coop)
-            write_changed_files(output, files)
+            write_changed_files(output, files, compare=self.coopdir.incremental)
             names[coop.slug] = sorted(files)
         site = known.get(SITE_FILES)
         if not unchanged(f"fediverse:{SITE_FILES}", None, site or []) or site is None:
             files = fediverse.site_files()
-            write_changed_files(output, files)
+            write_changed_files(output, files, compare=self.coopdir.incremental)
             site = sorted(files)
         if names_file is not None:
             names_file.parent.mkdir(parents=True, exist_ok=True)

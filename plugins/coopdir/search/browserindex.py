@@ -19,11 +19,11 @@ Layout under ``search-index/``:
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 from collections import Counter, defaultdict
 
+from .. import jsonbytes
 from .analysis import STOP, fold_words, stem
 from .analysis import prefix_key as shard_key
 from .documents import FIELD_BOOSTS, FILTER_KEYS, SearchDoc
@@ -51,7 +51,7 @@ def shard_file(key: str) -> str:
 
 
 def _dumps(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    return jsonbytes.dumps(value, sort_keys=True)
 
 
 def _deltas(ids: list[int]) -> list[int]:
