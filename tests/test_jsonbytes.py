@@ -51,7 +51,10 @@ def test_the_golden_site_has_json_of_every_kind() -> None:
     assert any(name.startswith(".well-known/webfinger") for name in names)
 
 
-@pytest.mark.parametrize("options", OPTIONS, ids=["compact", "compact-sorted", "indented", "indented-sorted"])
+LAYOUTS = ["compact", "compact-sorted", "indented", "indented-sorted"]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=LAYOUTS)
 def test_every_golden_document_encodes_as_json_dumps_does(options: dict[str, bool]) -> None:
     """Each document of the fixture site, in each layout we use, gives json's bytes."""
     for path in json_files():
@@ -80,6 +83,20 @@ def test_values_orjson_writes_differently_keep_json_bytes(value: Any) -> None:
     """Tiny floats, huge integers and odd strings or keys still give json's exact bytes."""
     for options in OPTIONS:
         assert jsonbytes.dumps(value, **options) == reference(value, **options)
+
+
+def test_floats_of_every_size_keep_json_bytes() -> None:
+    """From the smallest float to the largest, in every layout, the digits are json's."""
+    floats = [
+        mantissa * 10.0**exponent
+        for exponent in range(-320, 300)
+        for mantissa in (1, 1.5, 9.999999, 3.141592653589793)
+    ]
+    for options in OPTIONS:
+        assert jsonbytes.dumps(floats, **options) == reference(floats, **options)
+        for number in floats[::7]:
+            document = {"pay": number}
+            assert jsonbytes.dumps(document, **options) == reference(document, **options)
 
 
 JSON_VALUES = st.recursive(

@@ -14,7 +14,10 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from feedgen.entry import FeedEntry
+from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 
 from . import jsonbytes, labels, urls
@@ -181,6 +184,10 @@ class FeedWriter:
         self.opening_html = functools.cache(opening_html)
         self.coop_html = functools.cache(coop_html)
         self.fallback_day = data_day(directory)
+        # An opening is one entry in every feed that lists it (its co-op's, each slice's): its
+        # feedgen entry and JSON Feed item are made once per build and shared by those feeds.
+        self._entries: dict[str, FeedEntry] = {}
+        self._items: dict[str, dict[str, Any]] = {}
 
     def absolute(self, url: str) -> str:
         """Return an absolute URL for a root-relative one."""
@@ -208,7 +215,8 @@ class FeedWriter:
 
     def _feedgen(self, feed: Feed) -> FeedGenerator:
         generator = FeedGenerator()
-        generator.load_extension("dc")
+        # What load_extension("dc") does, without importing the module again for every feed.
+        generator.register_extension("dc", DcExtension, DcEntryExtension)
         generator.register_extension("job", JobFeedExtension, JobEntryExtension)
         generator.id(self.absolute(feed.url("atom")))
         generator.title(feed.title)
@@ -221,12 +229,16 @@ class FeedWriter:
         generator.updated(updated)
         generator.lastBuildDate(updated)
         for opening in feed.openings:
-            self._opening_entry(generator, opening)
+            known = self._entries.get(opening.key)
+            if known is None:
+                self._entries[opening.key] = self._opening_entry(generator, opening)
+            else:  # its extensions are registered already: feedgen skips them
+                generator.add_entry(known, order="append")
         for coop in feed.coops:
             self._coop_entry(generator, coop)
         return generator
 
-    def _opening_entry(self, generator: FeedGenerator, opening: Opening) -> None:
+    def _opening_entry(self, generator: FeedGenerator, opening: Opening) -> FeedEntry:
         coop = self.directory.by_slug[opening.coop_slug]
         page = self.absolute(urls.opening_url(opening))
         entry = generator.add_entry(order="append")
@@ -249,6 +261,7 @@ class FeedWriter:
             )
         for name, value in job_facts(opening, coop):
             entry.job.fact(name, value)
+        return entry
 
     def _coop_entry(self, generator: FeedGenerator, coop: Coop) -> None:
         page = self.absolute(urls.coop_url(coop))
@@ -275,29 +288,10 @@ class FeedWriter:
         """Return the feed as JSON Feed 1.1, with job facts under ``_coopdir``."""
         items = []
         for opening in feed.openings:
-            coop = self.directory.by_slug[opening.coop_slug]
-            page = self.absolute(urls.opening_url(opening))
-            items.append(
-                {
-                    "id": page,
-                    "url": page,
-                    "external_url": opening.apply,
-                    "title": f"{opening.title} · {coop.name}",
-                    "content_html": self.opening_html(opening),
-                    "date_published": _moment(opening.posted).isoformat(),
-                    "date_modified": _moment(opening.last_changed).isoformat(),
-                    "authors": [{"name": coop.name, "url": self.absolute(urls.coop_url(coop))}],
-                    "tags": [
-                        labels.term_label("technologies", t)
-                        for t in opening.technologies or coop.technologies
-                    ],
-                    "_coopdir": {
-                        name: value
-                        for name, value in job_facts(opening, coop)
-                        if value not in (None, "")
-                    },
-                }
-            )
+            item = self._items.get(opening.key)
+            if item is None:
+                item = self._items[opening.key] = self._opening_item(opening)
+            items.append(item)
         for coop in feed.coops:
             page = self.absolute(urls.coop_url(coop))
             day = _moment(coop.added or self.fallback_day).isoformat()
@@ -324,3 +318,25 @@ class FeedWriter:
             "items": items,
         }
         return jsonbytes.dumps(document, indent=True, newline=True)
+
+    def _opening_item(self, opening: Opening) -> dict[str, Any]:
+        """Return an opening as a JSON Feed item."""
+        coop = self.directory.by_slug[opening.coop_slug]
+        page = self.absolute(urls.opening_url(opening))
+        return {
+            "id": page,
+            "url": page,
+            "external_url": opening.apply,
+            "title": f"{opening.title} · {coop.name}",
+            "content_html": self.opening_html(opening),
+            "date_published": _moment(opening.posted).isoformat(),
+            "date_modified": _moment(opening.last_changed).isoformat(),
+            "authors": [{"name": coop.name, "url": self.absolute(urls.coop_url(coop))}],
+            "tags": [
+                labels.term_label("technologies", t)
+                for t in opening.technologies or coop.technologies
+            ],
+            "_coopdir": {
+                name: value for name, value in job_facts(opening, coop) if value not in (None, "")
+            },
+        }
