@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from feedgen.entry import FeedEntry
-from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
+
+# isort: split
+# After feedgen.feed, which imports lxml.etree: feedgen's extensions use it without importing it.
+from feedgen.ext.dc import DcEntryExtension, DcExtension
 
 from . import jsonbytes, labels, urls
 from .facets import Slice
 from .feedjob import JobEntryExtension, JobFeedExtension
+from .feedxml import ATOM, RSS, split_feed
 from .model import Coop, Directory, Opening
 
 FORMATS = {
@@ -185,8 +188,8 @@ class FeedWriter:
         self.coop_html = functools.cache(coop_html)
         self.fallback_day = data_day(directory)
         # An opening is one entry in every feed that lists it (its co-op's, each slice's): its
-        # feedgen entry and JSON Feed item are made once per build and shared by those feeds.
-        self._entries: dict[str, FeedEntry] = {}
+        # Atom and RSS text and JSON Feed item are made once per build (``feedxml.py``).
+        self._entries: dict[str, tuple[bytes, bytes]] = {}
         self._items: dict[str, dict[str, Any]] = {}
 
     def absolute(self, url: str) -> str:
@@ -196,16 +199,44 @@ class FeedWriter:
     def files(self, feed: Feed) -> dict[str, bytes]:
         """Return the feed's three files: output-relative path → bytes."""
         base = feed.folder.lstrip("/")
-        xml = self._feedgen(feed)
+        atom, rss = self._xml(feed)
+        return {
+            base + FORMATS["rss"][0]: rss,
+            base + FORMATS["atom"][0]: atom,
+            base + FORMATS["json"][0]: self.json_feed(feed),
+        }
+
+    def _xml(self, feed: Feed) -> tuple[bytes, bytes]:
+        """Return the feed as Atom and RSS, reusing the entries of openings already written.
+
+        feedgen writes the feed with only the openings not seen yet; their entries are cut out
+        and kept, and the feed is joined from its head and every opening's kept entries.
+        """
+        if not feed.coops:
+            fresh = [o for o in feed.openings if o.key not in self._entries]
+            atom, rss = self._render(feed, fresh)
+            atom_parts = split_feed(atom, ATOM, len(fresh))
+            rss_parts = split_feed(rss, RSS, len(fresh))
+            if atom_parts and rss_parts:
+                for opening, *texts in zip(fresh, atom_parts[1], rss_parts[1], strict=True):
+                    self._entries[opening.key] = (texts[0], texts[1])
+                kept = [self._entries[o.key] for o in feed.openings]
+                return (
+                    ATOM.join(atom_parts[0], [texts[0] for texts in kept]),
+                    RSS.join(rss_parts[0], [texts[1] for texts in kept]),
+                )
+        return self._render(feed, feed.openings, feed.coops)
+
+    def _render(
+        self, feed: Feed, openings: Iterable[Opening], coops: Iterable[Coop] = ()
+    ) -> tuple[bytes, bytes]:
+        """Return the feed as Atom and RSS, as feedgen writes it, with these entries."""
+        xml = self._feedgen(feed, openings, coops)
         atom = xml.atom_str(pretty=True)
         # Each format's rel="self" names itself; feedgen takes the RSS channel <link> from the
         # *last* link, so the HTML page goes last.
         xml.link(self._links(feed, "rss"), replace=True)
-        return {
-            base + FORMATS["rss"][0]: xml.rss_str(pretty=True),
-            base + FORMATS["atom"][0]: atom,
-            base + FORMATS["json"][0]: self.json_feed(feed),
-        }
+        return atom, xml.rss_str(pretty=True)
 
     def _links(self, feed: Feed, fmt: str) -> list[dict[str, str]]:
         return [
@@ -213,7 +244,9 @@ class FeedWriter:
             {"href": self.absolute(feed.page_url), "rel": "alternate", "type": "text/html"},
         ]
 
-    def _feedgen(self, feed: Feed) -> FeedGenerator:
+    def _feedgen(
+        self, feed: Feed, openings: Iterable[Opening], coops: Iterable[Coop]
+    ) -> FeedGenerator:
         generator = FeedGenerator()
         # What load_extension("dc") does, without importing the module again for every feed.
         generator.register_extension("dc", DcExtension, DcEntryExtension)
@@ -228,17 +261,13 @@ class FeedWriter:
         updated = _moment(_feed_updated(feed, self.fallback_day))
         generator.updated(updated)
         generator.lastBuildDate(updated)
-        for opening in feed.openings:
-            known = self._entries.get(opening.key)
-            if known is None:
-                self._entries[opening.key] = self._opening_entry(generator, opening)
-            else:  # its extensions are registered already: feedgen skips them
-                generator.add_entry(known, order="append")
-        for coop in feed.coops:
+        for opening in openings:
+            self._opening_entry(generator, opening)
+        for coop in coops:
             self._coop_entry(generator, coop)
         return generator
 
-    def _opening_entry(self, generator: FeedGenerator, opening: Opening) -> FeedEntry:
+    def _opening_entry(self, generator: FeedGenerator, opening: Opening) -> None:
         coop = self.directory.by_slug[opening.coop_slug]
         page = self.absolute(urls.opening_url(opening))
         entry = generator.add_entry(order="append")
@@ -261,7 +290,6 @@ class FeedWriter:
             )
         for name, value in job_facts(opening, coop):
             entry.job.fact(name, value)
-        return entry
 
     def _coop_entry(self, generator: FeedGenerator, coop: Coop) -> None:
         page = self.absolute(urls.coop_url(coop))
