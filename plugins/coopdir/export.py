@@ -66,9 +66,21 @@ def coop_file(slug: str) -> str:
     return f"api/coops/{slug}.json"
 
 
-def coop_record(coop: Coop, directory: Directory, site_url: str) -> dict[str, Any]:
-    """Return every fact of a co-op, with its page URL and its openings, in JSON types."""
+def coop_record(
+    coop: Coop,
+    directory: Directory,
+    site_url: str,
+    opening_records: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Return every fact of a co-op, with its page URL and its openings, in JSON types.
+
+    ``opening_records`` (opening key → record) are its openings' records when the caller has
+    made them already.
+    """
     openings = sorted(coop.openings, key=lambda o: (o.posted, o.id), reverse=True)
+    records = opening_records or {
+        o.key: opening_record(o, directory, site_url) for o in coop.openings
+    }
     return {
         "slug": coop.slug,
         "url": urls.absolute(site_url, urls.coop_url(coop)),
@@ -103,7 +115,7 @@ def coop_record(coop: Coop, directory: Directory, site_url: str) -> dict[str, An
         "contact": _contact(coop.contact),
         "lineage": _lineage(coop.lineage),
         "provenance": _provenance(coop.provenance),
-        "openings": [opening_record(o, directory, site_url) for o in openings],
+        "openings": [records[o.key] for o in openings],
     }
 
 
@@ -148,10 +160,11 @@ class CoopPieces:
 
 
 def coop_pieces(coop: Coop, directory: Directory, site_url: str) -> CoopPieces:
-    """Serialise one co-op's record and its openings' records."""
+    """Serialise one co-op's record and its openings' records (each made once, for both)."""
+    records = {o.key: opening_record(o, directory, site_url) for o in coop.openings}
     return CoopPieces(
-        record=_dumps(coop_record(coop, directory, site_url)),
-        openings={o.key: _dumps(opening_record(o, directory, site_url)) for o in coop.openings},
+        record=_dumps(coop_record(coop, directory, site_url, records)),
+        openings={key: _dumps(record) for key, record in records.items()},
     )
 
 
