@@ -8,6 +8,7 @@ before anything is written. The second phase only renders the plan.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import shutil
@@ -165,7 +166,9 @@ class DirectoryGenerator(Generator):
             self.directory,
             self.coopdir.site_url,
             self.settings["SITENAME"],
-            lambda o: opening_entry.render(opening=o, coop=self.directory.by_slug[o.coop_slug]),
+            lambda o: opening_entry.render(
+                opening=o, coop=self.directory.by_slug[o.coop_slug], macros=self._macros()
+            ),
             lambda c: coop_entry.render(coop=c),
         )
         self.context["directory"] = self.directory
@@ -336,6 +339,7 @@ class DirectoryGenerator(Generator):
                 coop=coop,
                 tags=tags,
                 page_url=urls.absolute(site_url, urls.opening_url(opening)),
+                macros=self._macros(),
             ).strip(),
             keys_dir=self.coopdir.keys_dir or default_keys_dir(),
             page_exists=page_urls.__contains__,
@@ -365,6 +369,15 @@ class DirectoryGenerator(Generator):
             names_file.parent.mkdir(parents=True, exist_ok=True)
             names_file.write_text(json.dumps({**names, SITE_FILES: site}), "utf-8")
         return site + [name for listed in names.values() for name in listed]
+
+    @functools.cache  # noqa: B019 (one generator per build)
+    def _macros(self) -> Any:
+        """Return macros.html as a module, for templates rendered once per opening.
+
+        ``{% from "macros.html" import ... %}`` costs more than the rest of such a template
+        (Jinja compares its globals at every render); this is the module that import returns.
+        """
+        return self.env.get_template("macros.html").module
 
     def _site_files(self) -> dict[str, bytes]:
         """Return the files about the whole site: sitemap.xml and robots.txt."""
