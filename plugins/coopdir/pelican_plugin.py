@@ -305,9 +305,9 @@ class DirectoryGenerator(Generator):
                 self.coopdir.cache_dir / "bulk.pickle" if self.coopdir.cache_dir else None,
                 digest_of([code_version(), self.coopdir.site_url, str(self.directory.today)]),
             )
-            for name, data in bulk_files(self.directory, self.coopdir.site_url, cache).items():
-                if name in stale:
-                    write_new_file(output / name, data)
+            made = bulk_files(self.directory, self.coopdir.site_url, cache, only=stale)
+            for name, data in made.items():
+                write_new_file(output / name, data)
         return collections + [coop_file(coop.slug) for coop in self.directory.coops]
 
     def _write_search(self, output: Path, unchanged: Any) -> None:
