@@ -395,8 +395,25 @@ class ActivityPubWriter:
         files.update(self._outbox(account, activities))
         return files
 
-    def directory_files(self) -> dict[str, bytes]:
-        """Return every document of the directory's own actor: root-relative URL → bytes."""
+    def announce_files(self, coop: Coop) -> dict[str, bytes]:
+        """Return the directory's boosts of a co-op's open openings: root-relative URL → bytes.
+
+        Each depends on its opening alone: a rebuild writes them with the co-op's documents,
+        not with the rest of the directory's, which change whenever any co-op's file does.
+        """
+        account = Account(urls.AP_DIRECTORY_ACCOUNT)
+        return {
+            account.path(f"announce/{o.coop_slug}/{o.id}"): dumps(self.announce(o))
+            for o in coop.openings
+            if self.is_open(o)
+        }
+
+    def directory_files(self, *, announces: bool = True) -> dict[str, bytes]:
+        """Return every document of the directory's own actor: root-relative URL → bytes.
+
+        Without ``announces``, the boosts are only in the outbox, not in files of their own
+        (``announce_files`` gives those, co-op by co-op).
+        """
         account = Account(urls.AP_DIRECTORY_ACCOUNT)
         open_now = self.directory.open_openings()
         home = self.absolute(urls.HOME)
@@ -429,7 +446,8 @@ class ActivityPubWriter:
         activities = []
         for opening in open_now:
             announce = self.announce(opening)
-            documents[account.path(f"announce/{opening.coop_slug}/{opening.id}")] = announce
+            if announces:
+                documents[account.path(f"announce/{opening.coop_slug}/{opening.id}")] = announce
             activities.append(announce)
         files = {path: dumps(document) for path, document in documents.items()}
         files.update(self._outbox(account, activities))

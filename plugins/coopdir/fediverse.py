@@ -66,15 +66,19 @@ class Fediverse:
         )
 
     def coop_files(self, coop: Coop) -> dict[str, bytes]:
-        """Return a co-op's documents and WebFinger JRD: output-relative path → bytes."""
+        """Return a co-op's files: output-relative path → bytes.
+
+        Its documents, its WebFinger JRD, and the directory's boosts of its openings.
+        """
         files = self.writer.coop_files(coop)
+        files.update(self.writer.announce_files(coop))
         files[urls.webfinger_file(coop.slug)] = jrd(Account(coop.slug, coop), self.site_url)
         return {path.lstrip("/"): data for path, data in files.items()}
 
     def site_files(self) -> dict[str, bytes]:
-        """Return the directory's documents, discovery files and server configurations."""
+        """Return the directory's documents (but boosts), discovery files and configurations."""
         every = accounts(self.directory)
-        files = self.writer.directory_files()
+        files = self.writer.directory_files(announces=False)
         directory_account = every[0]
         files[urls.webfinger_file(directory_account.name)] = jrd(directory_account, self.site_url)
         posts = sum(len(self.writer.published(coop)) for coop in self.directory.coops)
