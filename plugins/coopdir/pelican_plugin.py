@@ -169,7 +169,7 @@ class DirectoryGenerator(Generator):
             self.coopdir.site_url,
             self.settings["SITENAME"],
             lambda o: opening_entry.render(
-                opening=o, coop=self.directory.by_slug[o.coop_slug], macros=self._macros()
+                opening=o, coop=self.directory.by_slug[o.coop_slug], macros=self._macros
             ),
             lambda c: coop_entry.render(coop=c),
         )
@@ -345,7 +345,7 @@ class DirectoryGenerator(Generator):
                 coop=coop,
                 tags=tags,
                 page_url=urls.absolute(site_url, urls.opening_url(opening)),
-                macros=self._macros(),
+                macros=self._macros,
             ).strip(),
             keys_dir=self.coopdir.keys_dir or default_keys_dir(),
             page_exists=page_urls.__contains__,
@@ -380,7 +380,7 @@ class DirectoryGenerator(Generator):
             names_file.write_bytes(orjson.dumps({**names, SITE_FILES: site}))
         return site + [name for listed in names.values() for name in listed]
 
-    @functools.cache  # noqa: B019 (one generator per build)
+    @functools.cached_property
     def _macros(self) -> Any:
         """Return macros.html as a module, for templates rendered once per opening.
 
