@@ -360,3 +360,21 @@ def test_cached_pieces_are_reused_for_unchanged_coops_only(tmp_path: Path) -> No
     assert again["api/coops.json"] != first["api/coops.json"]
     assert b"New!" in again["api/coops/alder-harbour.json"]
     assert PiecesCache.open(cache_file, "v2").entries == {}  # another version starts empty
+
+
+def test_a_rebuild_can_ask_for_some_files_only(directory, files: dict[str, bytes]) -> None:
+    """Asked for a few files, bulk_files returns just those, with the bytes of the whole set."""
+    wanted = {"api/coops.json", "api/coops/alder-harbour.json", "api/not-a-file.json"}
+    some = bulk_files(directory, SITE, only=wanted)
+    assert some.keys() == {"api/coops.json", "api/coops/alder-harbour.json"}
+    assert all(some[name] == files[name] for name in some)
+
+
+def test_every_coop_file_is_its_record_in_the_collection(files: dict[str, bytes]) -> None:
+    """A co-op's own file says exactly what its item in coops.json says, at the top level."""
+    listed = read_json(files, "api/coops.json")["coops"]
+    assert listed
+    for record in listed:
+        own = files[f"api/coops/{record['slug']}.json"]
+        text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        assert own == text.encode("utf-8")

@@ -76,6 +76,8 @@ class ActivityPubWriter:
         self.public_key = public_key
         self.page_exists = page_exists
         self.poll_only = poll_only
+        # A technology's hashtag is the same on every opening that names it: made once.
+        self._technology_tags: dict[str, Hashtag] = {}
 
     def absolute(self, url: str) -> str:
         """Return an absolute URL for a root-relative one."""
@@ -102,10 +104,14 @@ class ActivityPubWriter:
 
     def technology_tag(self, slug: str) -> Hashtag:
         """Return a technology's hashtag, linked to its page (or the list of technologies)."""
-        page = urls.facet_url("technologies", slug)
-        if not self.page_exists(page):
-            page = urls.facet_index_url("technologies")
-        return Hashtag(hashtag_name(labels.term_label("technologies", slug)), self.absolute(page))
+        tag = self._technology_tags.get(slug)
+        if tag is None:
+            page = urls.facet_url("technologies", slug)
+            if not self.page_exists(page):
+                page = urls.facet_index_url("technologies")
+            name = hashtag_name(labels.term_label("technologies", slug))
+            tag = self._technology_tags[slug] = Hashtag(name, self.absolute(page))
+        return tag
 
     def site_tag(self) -> Hashtag:
         """Return the hashtag every opening carries, linked to the list of openings."""
@@ -175,23 +181,28 @@ class ActivityPubWriter:
             "object": obj,
         }
 
-    def _embedded_note(self, opening: Opening) -> tuple[Account, dict[str, Any]]:
-        """Return the opening's actor and its object, to embed in an activity (no @context)."""
-        account = Account(opening.coop_slug, self.directory.by_slug[opening.coop_slug])
-        note = self.note(opening)
-        note.pop("@context")
-        return account, note
+    def _embedded_note(
+        self, opening: Opening, note: dict[str, Any] | None
+    ) -> tuple[Account, dict[str, Any]]:
+        """Return the opening's actor and its object, to embed in an activity (no @context).
 
-    def create(self, opening: Opening) -> dict[str, Any]:
+        ``note`` is the opening's object when the caller has made it already: its HTML is the
+        costly part, and the object's own file and its activities show the same one.
+        """
+        account = Account(opening.coop_slug, self.directory.by_slug[opening.coop_slug])
+        whole = self.note(opening) if note is None else note
+        return account, {key: value for key, value in whole.items() if key != "@context"}
+
+    def create(self, opening: Opening, note: dict[str, Any] | None = None) -> dict[str, Any]:
         """Return the ``Create`` that published an opening, with the object as it is now."""
-        account, note = self._embedded_note(opening)
+        account, embedded = self._embedded_note(opening, note)
         return self._activity(
-            "Create", account, f"create/{opening.id}", moment(opening.posted), note
+            "Create", account, f"create/{opening.id}", moment(opening.posted), embedded
         )
 
-    def delete(self, opening: Opening) -> dict[str, Any]:
+    def delete(self, opening: Opening, note: dict[str, Any] | None = None) -> dict[str, Any]:
         """Return the ``Delete`` that took a closed opening down."""
-        account, tombstone = self._embedded_note(opening)
+        account, tombstone = self._embedded_note(opening, note)
         return self._activity(
             "Delete", account, f"delete/{opening.id}", tombstone["deleted"], tombstone
         )
@@ -372,20 +383,37 @@ class ActivityPubWriter:
         }
         activities = []
         for opening in published:
-            documents[urls.ap_note_url(opening)] = self.note(opening)
-            create = self.create(opening)
+            note = documents[urls.ap_note_url(opening)] = self.note(opening)
+            create = self.create(opening, note)
             documents[account.path(f"create/{opening.id}")] = create
             activities.append(create)
             if not self.is_open(opening):
-                delete = self.delete(opening)
+                delete = self.delete(opening, note)
                 documents[account.path(f"delete/{opening.id}")] = delete
                 activities.append(delete)
         files = {path: dumps(document) for path, document in documents.items()}
         files.update(self._outbox(account, activities))
         return files
 
-    def directory_files(self) -> dict[str, bytes]:
-        """Return every document of the directory's own actor: root-relative URL → bytes."""
+    def announce_files(self, coop: Coop) -> dict[str, bytes]:
+        """Return the directory's boosts of a co-op's open openings: root-relative URL → bytes.
+
+        Each depends on its opening alone: a rebuild writes them with the co-op's documents,
+        not with the rest of the directory's, which change whenever any co-op's file does.
+        """
+        account = Account(urls.AP_DIRECTORY_ACCOUNT)
+        return {
+            account.path(f"announce/{o.coop_slug}/{o.id}"): dumps(self.announce(o))
+            for o in coop.openings
+            if self.is_open(o)
+        }
+
+    def directory_files(self, *, announces: bool = True) -> dict[str, bytes]:
+        """Return every document of the directory's own actor: root-relative URL → bytes.
+
+        Without ``announces``, the boosts are only in the outbox, not in files of their own
+        (``announce_files`` gives those, co-op by co-op).
+        """
         account = Account(urls.AP_DIRECTORY_ACCOUNT)
         open_now = self.directory.open_openings()
         home = self.absolute(urls.HOME)
@@ -418,7 +446,8 @@ class ActivityPubWriter:
         activities = []
         for opening in open_now:
             announce = self.announce(opening)
-            documents[account.path(f"announce/{opening.coop_slug}/{opening.id}")] = announce
+            if announces:
+                documents[account.path(f"announce/{opening.coop_slug}/{opening.id}")] = announce
             activities.append(announce)
         files = {path: dumps(document) for path, document in documents.items()}
         files.update(self._outbox(account, activities))

@@ -12,11 +12,12 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import urls
+from . import jsonbytes, urls
 from .model import (
     Contact,
     Coop,
@@ -66,9 +67,21 @@ def coop_file(slug: str) -> str:
     return f"api/coops/{slug}.json"
 
 
-def coop_record(coop: Coop, directory: Directory, site_url: str) -> dict[str, Any]:
-    """Return every fact of a co-op, with its page URL and its openings, in JSON types."""
+def coop_record(
+    coop: Coop,
+    directory: Directory,
+    site_url: str,
+    opening_records: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Return every fact of a co-op, with its page URL and its openings, in JSON types.
+
+    ``opening_records`` (opening key → record) are its openings' records when the caller has
+    made them already.
+    """
     openings = sorted(coop.openings, key=lambda o: (o.posted, o.id), reverse=True)
+    records = opening_records or {
+        o.key: opening_record(o, directory, site_url) for o in coop.openings
+    }
     return {
         "slug": coop.slug,
         "url": urls.absolute(site_url, urls.coop_url(coop)),
@@ -103,7 +116,7 @@ def coop_record(coop: Coop, directory: Directory, site_url: str) -> dict[str, An
         "contact": _contact(coop.contact),
         "lineage": _lineage(coop.lineage),
         "provenance": _provenance(coop.provenance),
-        "openings": [opening_record(o, directory, site_url) for o in openings],
+        "openings": [records[o.key] for o in openings],
     }
 
 
@@ -140,18 +153,28 @@ def opening_record(opening: Opening, directory: Directory, site_url: str) -> dic
 
 @dataclass(frozen=True)
 class CoopPieces:
-    """One co-op's parts of the bulk files, as JSON text (``indent=2``, keys sorted)."""
+    """One co-op's parts of the bulk files, as UTF-8 JSON (``indent=2``, keys sorted).
 
-    record: str
-    openings: dict[str, str]
+    Each is indented as an item of a collection's list (``_ITEM_INDENT``), ready to be joined:
+    the collections are hundreds of megabytes at 10,000 co-ops, rebuilt from these pieces
+    after any change. The co-op's own file is its record unindented (``own_file``).
+    """
+
+    record: bytes
+    openings: dict[str, bytes]
     """Opening key → the opening's record."""
+
+    def own_file(self) -> bytes:
+        """Return the co-op's own file: its record at the top level, and a newline."""
+        return _unindent(self.record) + b"\n"
 
 
 def coop_pieces(coop: Coop, directory: Directory, site_url: str) -> CoopPieces:
-    """Serialise one co-op's record and its openings' records."""
+    """Serialise one co-op's record and its openings' records (each made once, for both)."""
+    records = {o.key: opening_record(o, directory, site_url) for o in coop.openings}
     return CoopPieces(
-        record=_dumps(coop_record(coop, directory, site_url)),
-        openings={o.key: _dumps(opening_record(o, directory, site_url)) for o in coop.openings},
+        record=_indent(_dumps(coop_record(coop, directory, site_url, records))),
+        openings={key: _indent(_dumps(record)) for key, record in records.items()},
     )
 
 
@@ -191,51 +214,66 @@ class PiecesCache:
 
 
 def bulk_files(
-    directory: Directory, site_url: str, cache: PiecesCache | None = None
+    directory: Directory,
+    site_url: str,
+    cache: PiecesCache | None = None,
+    only: Container[str] | None = None,
 ) -> dict[str, bytes]:
     """Return the bulk data files (output-relative path → bytes), the same for the same data.
 
     The collections are joined from each co-op's serialised pieces (cached between builds when
-    ``cache`` is given): the bytes are exactly those of serialising the whole at once.
+    ``cache`` is given): the bytes are exactly those of serialising the whole at once. With
+    ``only``, just the files it names are returned (a rebuild writes few).
     """
     cache = cache or PiecesCache(None, "")
     coops = sorted(directory.coops, key=lambda coop: coop.slug)
     pieces = {coop.slug: cache.pieces(coop, directory, site_url) for coop in coops}
-    openings = [pieces[o.coop_slug].openings[o.key] for o in directory.openings()]
-    files = {
-        COOPS_JSON: _envelope("coops", [pieces[coop.slug].record for coop in coops]),
-        OPENINGS_JSON: _envelope("openings", openings),
-        COOPS_CSV: _csv(directory, site_url),
+    makers: dict[str, Callable[[], bytes]] = {
+        COOPS_JSON: lambda: _envelope("coops", [pieces[coop.slug].record for coop in coops]),
+        OPENINGS_JSON: lambda: _envelope(
+            "openings", [pieces[o.coop_slug].openings[o.key] for o in directory.openings()]
+        ),
+        COOPS_CSV: lambda: _csv(directory, site_url),
     }
     for coop in coops:
-        files[coop_file(coop.slug)] = (pieces[coop.slug].record + "\n").encode("utf-8")
+        makers[coop_file(coop.slug)] = pieces[coop.slug].own_file
     cache.save({coop.slug for coop in coops})
-    return files
+    return {name: make() for name, make in makers.items() if only is None or name in only}
 
 
 # --- parts -------------------------------------------------------------------------------------
 
 
-def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+def _dumps(data: Any) -> bytes:
+    return jsonbytes.dumps(data, indent=True, sort_keys=True)
 
 
+_ITEM_INDENT = b"    "
+"""How far a collection's items are indented: two levels of ``indent=2``."""
 _SLOT = "\x00items\x00"
 
 
-def _envelope(key: str, items: list[str]) -> bytes:
+def _indent(text: bytes) -> bytes:
+    """Indent a document as an item of a collection's list.
+
+    JSON indentation nests by adding the same indent to every line; a newline in JSON text is
+    always between tokens (strings escape theirs), so this is exact and ``_unindent`` undoes it.
+    """
+    return _ITEM_INDENT + text.replace(b"\n", b"\n" + _ITEM_INDENT)
+
+
+def _unindent(item: bytes) -> bytes:
+    return item[len(_ITEM_INDENT) :].replace(b"\n" + _ITEM_INDENT, b"\n")
+
+
+def _envelope(key: str, items: list[bytes]) -> bytes:
     """Return ``{"count": n, "generated_from": ..., key: [items]}`` as ``_dumps`` would write it.
 
-    JSON indentation nests by adding the same indent to every line, so each item's text moves
-    two levels in and the list takes the place of a placeholder in the envelope.
+    The items (``_indent``-ed) take the place of a placeholder in the envelope.
     """
     envelope = _dumps({"generated_from": GENERATED_FROM, "count": len(items), key: _SLOT})
-    if items:
-        listed = "[\n" + ",\n".join("    " + item.replace("\n", "\n    ") for item in items)
-        listed += "\n  ]"
-    else:
-        listed = "[]"
-    return (envelope.replace(json.dumps(_SLOT), listed, 1) + "\n").encode("utf-8")
+    listed = b"[\n" + b",\n".join(items) + b"\n  ]" if items else b"[]"
+    return envelope.replace(json.dumps(_SLOT).encode("utf-8"), listed, 1) + b"\n"
 
 
 def _csv(directory: Directory, site_url: str) -> bytes:

@@ -7,6 +7,7 @@ the right content types and route WebFinger queries (``serverconf.py``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from . import urls
 from .activitypub import ActivityPubWriter, NoteHtml
 from .apvocab import Account, accounts
-from .incremental import note_touched
+from .incremental import write_new_file
 from .keys import public_key_pem
 from .model import Coop, Directory
 from .serverconf import server_files
@@ -65,15 +66,19 @@ class Fediverse:
         )
 
     def coop_files(self, coop: Coop) -> dict[str, bytes]:
-        """Return a co-op's documents and WebFinger JRD: output-relative path → bytes."""
+        """Return a co-op's files: output-relative path → bytes.
+
+        Its documents, its WebFinger JRD, and the directory's boosts of its openings.
+        """
         files = self.writer.coop_files(coop)
+        files.update(self.writer.announce_files(coop))
         files[urls.webfinger_file(coop.slug)] = jrd(Account(coop.slug, coop), self.site_url)
         return {path.lstrip("/"): data for path, data in files.items()}
 
     def site_files(self) -> dict[str, bytes]:
-        """Return the directory's documents and discovery files."""
+        """Return the directory's documents (but boosts) and discovery files."""
         every = accounts(self.directory)
-        files = self.writer.directory_files()
+        files = self.writer.directory_files(announces=False)
         directory_account = every[0]
         files[urls.webfinger_file(directory_account.name)] = jrd(directory_account, self.site_url)
         posts = sum(len(self.writer.published(coop)) for coop in self.directory.coops)
@@ -105,27 +110,30 @@ def fediverse_files(directory: Directory, **settings: Any) -> dict[str, bytes]:
     return files
 
 
-def write_changed_files(output: Path, files: dict[str, bytes]) -> int:
+def write_changed_files(output: Path, files: dict[str, bytes], *, compare: bool = True) -> int:
     """Write the files whose bytes differ from what is there; return how many were written.
 
-    Rendering these documents takes little time next to writing tens of thousands of small
-    files; comparing bytes keeps a rebuild from touching (and re-uploading) what did not
-    change, without fingerprints to maintain. A changed file is unlinked first: a rebuild
-    starts from hard links to the previous site, which must never be written through.
+    On a rebuild (``compare``), comparing bytes keeps it from touching (and re-uploading) a
+    co-op's documents that did not change when its file did (most of them, after a one-line
+    edit), without fingerprints to maintain. A full build starts from an empty folder: nothing
+    is read. A changed file is written as a new file (``write_new_file``): a rebuild starts
+    from hard links to the previous site, which must never be written through.
     """
     written = 0
-    folders: set[Path] = set()
+    base = os.fspath(output)
     for name, data in files.items():
-        path = output / name
-        try:
-            if path.read_bytes() == data:
-                continue
-            path.unlink()
-        except FileNotFoundError:
-            if path.parent not in folders:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(path.parent)
-        path.write_bytes(data)
-        note_touched(path)
+        path = os.path.join(base, name)
+        if compare and _holds(path, data):
+            continue
+        write_new_file(path, data)
         written += 1
     return written
+
+
+def _holds(path: str, data: bytes) -> bool:
+    """Return True when the file at ``path`` has exactly these bytes."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(len(data) + 1) == data
+    except FileNotFoundError:
+        return False

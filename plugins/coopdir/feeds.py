@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from feedgen.feed import FeedGenerator
 
-from . import labels, urls
+# isort: split
+# After feedgen.feed, which imports lxml.etree: feedgen's extensions use it without importing it.
+from feedgen.ext.dc import DcEntryExtension, DcExtension
+
+from . import jsonbytes, labels, urls
 from .facets import Slice
 from .feedjob import JobEntryExtension, JobFeedExtension
+from .feedxml import ATOM, RSS, split_feed
 from .model import Coop, Directory, Opening
 
 FORMATS = {
@@ -182,6 +187,10 @@ class FeedWriter:
         self.opening_html = functools.cache(opening_html)
         self.coop_html = functools.cache(coop_html)
         self.fallback_day = data_day(directory)
+        # An opening is one entry in every feed that lists it (its co-op's, each slice's): its
+        # Atom and RSS text and JSON Feed item are made once per build (``feedxml.py``).
+        self._entries: dict[str, tuple[bytes, bytes]] = {}
+        self._items: dict[str, dict[str, Any]] = {}
 
     def absolute(self, url: str) -> str:
         """Return an absolute URL for a root-relative one."""
@@ -190,16 +199,44 @@ class FeedWriter:
     def files(self, feed: Feed) -> dict[str, bytes]:
         """Return the feed's three files: output-relative path → bytes."""
         base = feed.folder.lstrip("/")
-        xml = self._feedgen(feed)
+        atom, rss = self._xml(feed)
+        return {
+            base + FORMATS["rss"][0]: rss,
+            base + FORMATS["atom"][0]: atom,
+            base + FORMATS["json"][0]: self.json_feed(feed),
+        }
+
+    def _xml(self, feed: Feed) -> tuple[bytes, bytes]:
+        """Return the feed as Atom and RSS, reusing the entries of openings already written.
+
+        feedgen writes the feed with only the openings not seen yet; their entries are cut out
+        and kept, and the feed is joined from its head and every opening's kept entries.
+        """
+        if not feed.coops:
+            fresh = [o for o in feed.openings if o.key not in self._entries]
+            atom, rss = self._render(feed, fresh)
+            atom_parts = split_feed(atom, ATOM, len(fresh))
+            rss_parts = split_feed(rss, RSS, len(fresh))
+            if atom_parts and rss_parts:
+                for opening, *texts in zip(fresh, atom_parts[1], rss_parts[1], strict=True):
+                    self._entries[opening.key] = (texts[0], texts[1])
+                kept = [self._entries[o.key] for o in feed.openings]
+                return (
+                    ATOM.join(atom_parts[0], [texts[0] for texts in kept]),
+                    RSS.join(rss_parts[0], [texts[1] for texts in kept]),
+                )
+        return self._render(feed, feed.openings, feed.coops)
+
+    def _render(
+        self, feed: Feed, openings: Iterable[Opening], coops: Iterable[Coop] = ()
+    ) -> tuple[bytes, bytes]:
+        """Return the feed as Atom and RSS, as feedgen writes it, with these entries."""
+        xml = self._feedgen(feed, openings, coops)
         atom = xml.atom_str(pretty=True)
         # Each format's rel="self" names itself; feedgen takes the RSS channel <link> from the
         # *last* link, so the HTML page goes last.
         xml.link(self._links(feed, "rss"), replace=True)
-        return {
-            base + FORMATS["rss"][0]: xml.rss_str(pretty=True),
-            base + FORMATS["atom"][0]: atom,
-            base + FORMATS["json"][0]: self.json_feed(feed),
-        }
+        return atom, xml.rss_str(pretty=True)
 
     def _links(self, feed: Feed, fmt: str) -> list[dict[str, str]]:
         return [
@@ -207,9 +244,12 @@ class FeedWriter:
             {"href": self.absolute(feed.page_url), "rel": "alternate", "type": "text/html"},
         ]
 
-    def _feedgen(self, feed: Feed) -> FeedGenerator:
+    def _feedgen(
+        self, feed: Feed, openings: Iterable[Opening], coops: Iterable[Coop]
+    ) -> FeedGenerator:
         generator = FeedGenerator()
-        generator.load_extension("dc")
+        # What load_extension("dc") does, without importing the module again for every feed.
+        generator.register_extension("dc", DcExtension, DcEntryExtension)
         generator.register_extension("job", JobFeedExtension, JobEntryExtension)
         generator.id(self.absolute(feed.url("atom")))
         generator.title(feed.title)
@@ -221,9 +261,9 @@ class FeedWriter:
         updated = _moment(_feed_updated(feed, self.fallback_day))
         generator.updated(updated)
         generator.lastBuildDate(updated)
-        for opening in feed.openings:
+        for opening in openings:
             self._opening_entry(generator, opening)
-        for coop in feed.coops:
+        for coop in coops:
             self._coop_entry(generator, coop)
         return generator
 
@@ -276,29 +316,10 @@ class FeedWriter:
         """Return the feed as JSON Feed 1.1, with job facts under ``_coopdir``."""
         items = []
         for opening in feed.openings:
-            coop = self.directory.by_slug[opening.coop_slug]
-            page = self.absolute(urls.opening_url(opening))
-            items.append(
-                {
-                    "id": page,
-                    "url": page,
-                    "external_url": opening.apply,
-                    "title": f"{opening.title} · {coop.name}",
-                    "content_html": self.opening_html(opening),
-                    "date_published": _moment(opening.posted).isoformat(),
-                    "date_modified": _moment(opening.last_changed).isoformat(),
-                    "authors": [{"name": coop.name, "url": self.absolute(urls.coop_url(coop))}],
-                    "tags": [
-                        labels.term_label("technologies", t)
-                        for t in opening.technologies or coop.technologies
-                    ],
-                    "_coopdir": {
-                        name: value
-                        for name, value in job_facts(opening, coop)
-                        if value not in (None, "")
-                    },
-                }
-            )
+            item = self._items.get(opening.key)
+            if item is None:
+                item = self._items[opening.key] = self._opening_item(opening)
+            items.append(item)
         for coop in feed.coops:
             page = self.absolute(urls.coop_url(coop))
             day = _moment(coop.added or self.fallback_day).isoformat()
@@ -324,4 +345,26 @@ class FeedWriter:
             "authors": [{"name": self.site_name, "url": self.absolute("/")}],
             "items": items,
         }
-        return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return jsonbytes.dumps(document, indent=True, newline=True)
+
+    def _opening_item(self, opening: Opening) -> dict[str, Any]:
+        """Return an opening as a JSON Feed item."""
+        coop = self.directory.by_slug[opening.coop_slug]
+        page = self.absolute(urls.opening_url(opening))
+        return {
+            "id": page,
+            "url": page,
+            "external_url": opening.apply,
+            "title": f"{opening.title} · {coop.name}",
+            "content_html": self.opening_html(opening),
+            "date_published": _moment(opening.posted).isoformat(),
+            "date_modified": _moment(opening.last_changed).isoformat(),
+            "authors": [{"name": coop.name, "url": self.absolute(urls.coop_url(coop))}],
+            "tags": [
+                labels.term_label("technologies", t)
+                for t in opening.technologies or coop.technologies
+            ],
+            "_coopdir": {
+                name: value for name, value in job_facts(opening, coop) if value not in (None, "")
+            },
+        }

@@ -97,12 +97,31 @@ def depends_digest(depends: tuple[Coop, ...] | None, everything: str) -> str:
     return coops_digest(depends)
 
 
-def write_new_file(path: Path, data: bytes) -> None:
-    """Write a file as a new file: never through a hard link shared with the previous site."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if os.path.lexists(path):
-        path.unlink()
-    path.write_bytes(data)
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def write_new_file(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write a file as a new file: never through a hard link shared with the previous site.
+
+    A large build writes hundreds of thousands of files: each costs one ``open`` that creates
+    it, with no check before. Only when something is in the way (the previous site's file) is
+    it unlinked, and only when the folder is missing is it made.
+    """
+    try:
+        handle = os.open(path, _NEW_FILE, 0o666)
+    except FileExistsError:
+        os.unlink(path)
+        handle = os.open(path, _NEW_FILE, 0o666)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle = os.open(path, _NEW_FILE, 0o666)
+    try:
+        with memoryview(data) as view:
+            written = 0
+            while written < len(view):
+                written += os.write(handle, view[written:])
+    finally:
+        os.close(handle)
     note_touched(path)
 
 

@@ -11,12 +11,11 @@ the site is to crawlers and to software that decides compatibility from it.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
-from . import urls
+from . import jsonbytes, urls
 from .apvocab import MEDIA_TYPE, Account
 
 JRD_MEDIA_TYPE = "application/jrd+json"
@@ -109,4 +108,4 @@ def nodeinfo(account_count: int, post_count: int, site_name: str) -> bytes:
 
 
 def _json(document: dict[str, Any]) -> bytes:
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return jsonbytes.dumps(document, indent=True, newline=True)

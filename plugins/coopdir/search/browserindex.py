@@ -26,6 +26,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from .. import jsonbytes
 from .analysis import STOP
 from .analysis import prefix_key as shard_key
 from .bm25 import WEIGHT_SCALE, bm25f
@@ -51,7 +52,7 @@ def shard_file(key: str) -> str:
 
 
 def _dumps(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    return jsonbytes.dumps(value, sort_keys=True)
 
 
 def _deltas(ids: list[int]) -> list[int]:
