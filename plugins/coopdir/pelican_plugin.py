@@ -123,7 +123,7 @@ class DirectoryGenerator(Generator):
         cache = None
         if self.coopdir.cache_dir:
             version = digest_of([code_version(), self.coopdir.output_shaping(), today.isoformat()])
-            cache = ParseCache.open(self.coopdir.cache_dir / "parse.pickle", version)
+            cache = ParseCache.open(self.coopdir.cache_dir / "parse.sqlite", version)
         try:
             self.directory = load_directory(
                 self.coopdir.coops_path,
