@@ -102,6 +102,7 @@ def _has_fraction(value: Any) -> bool:
 
 
 def fast_says_valid(data: Any) -> bool:
+    """Say whether the Rust validator accepts the data (False: ask python-jsonschema why not)."""
     fast = fast_validator()
     return fast is not None and not _has_fraction(data) and fast.is_valid(data)
 
