@@ -31,6 +31,7 @@ from .facets import FACETS, opening_facets, slice_directory
 from .fediverse import Fediverse, write_changed_files
 from .feeds import FORMATS, FeedWriter, plan_feeds
 from .fragments import FragmentCache
+from .gcpause import collector_paused
 from .incremental import (
     FILES_KEY,
     LinkSafeWriter,
@@ -116,6 +117,10 @@ class DirectoryGenerator(Generator):
 
     def generate_context(self) -> None:
         """Load and check every co-op file and plan every page; stop at any problem."""
+        with collector_paused():
+            self._load_and_plan()
+
+    def _load_and_plan(self) -> None:
         self.timings: dict[str, float] = {}
         started = time.perf_counter()
         self.coopdir = CoopdirSettings.from_pelican(self.settings)
