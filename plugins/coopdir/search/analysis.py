@@ -35,13 +35,24 @@ EXTRA_FOLDS = {
 }
 """Letters that Unicode decomposition leaves whole but people type without their stroke."""
 
-_FOLD_TABLE = str.maketrans(
-    {
-        **{chr(n): None for n in range(0x110000) if unicodedata.category(chr(n)).startswith("M")},
-        **EXTRA_FOLDS,
-    }
-)
-"""Every combining mark dropped, the extra letters folded: one ``str.translate``."""
+
+class _FoldTable(dict[int, int | str | None]):
+    """Every combining mark dropped, the extra letters folded: one ``str.translate``.
+
+    Filled as characters are met (``str.translate`` asks for each one): listing every mark of
+    Unicode up front cost a tenth of a second at every import.
+    """
+
+    def __missing__(self, ordinal: int) -> int | str | None:
+        character = chr(ordinal)
+        folded = EXTRA_FOLDS.get(character)
+        if folded is None and not unicodedata.category(character).startswith("M"):
+            folded = ordinal  # kept as it is
+        self[ordinal] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
 
 _TOKEN = re.compile(r"\w+(?:\.?\w+)*")
 
