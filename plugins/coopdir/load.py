@@ -70,6 +70,18 @@ def neighbour_slugs(paths: Iterable[Path]) -> set[str]:
     }
 
 
+def _display_paths(paths: Iterable[Path]) -> list[str]:
+    """Return ``display_path`` of each path, working out each folder's relative path once."""
+    folders: dict[Path, str] = {}
+    shown = []
+    for path in paths:
+        folder = folders.get(path.parent)
+        if folder is None:
+            folder = folders[path.parent] = display_path(path.parent)
+        shown.append(path.name if folder == "." else os.path.join(folder, path.name))
+    return shown
+
+
 def _list_coop_files(
     paths: Iterable[Path],
 ) -> tuple[dict[str, Path], list[Problem], set[str]]:
@@ -255,8 +267,7 @@ def check_paths(
     coops: list[Coop] = []
     work: list[tuple[Path, str, bool]] = []
     waiting: list[tuple[int, str, tuple[int, int, int] | None]] = []
-    for key, path in files.items():
-        shown = display_path(path)
+    for (key, path), shown in zip(files.items(), _display_paths(files.values()), strict=True):
         name_problem = _slug_problem(path, shown)
         if name_problem:
             problems.append(name_problem)
