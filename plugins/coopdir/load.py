@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import pickle
 import re
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -231,9 +232,13 @@ def _check_all(
     """Check files, half of them in a second process when there are many (cold builds).
 
     Results come back in the order of ``work``, so problems and directory checks see files in
-    the same order either way.
+    the same order either way. A process with other threads (a server, a test run) stays serial.
     """
-    if len(work) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        len(work) < PARALLEL_FROM
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or threading.active_count() > 1  # a fork copies locks other threads may hold
+    ):
         return [_check_file(*one, settings, today, render) for one in work]
     half = len(work) // 2
     context = multiprocessing.get_context("fork")
