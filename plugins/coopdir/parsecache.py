@@ -163,8 +163,12 @@ class ParseCache:
         self.file.parent.mkdir(parents=True, exist_ok=True)
         try:
             _write_rows(self)
+        except sqlite3.OperationalError:
+            # Locked by another build for longer than SQLite waits, or a full disk: the cache
+            # only saves time, so this build's rows are not kept and the build goes on.
+            return
         except sqlite3.DatabaseError:
-            # Not a database we can write (corrupt, or another program's): start it afresh.
+            # Not a database (corrupt, or another program's file): start it afresh.
             self.file.unlink(missing_ok=True)
             self._written = dict(self.rows)
             _write_rows(self)
