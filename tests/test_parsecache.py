@@ -7,9 +7,11 @@ again: what comes back must be what a load without any cache gives.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, TODAY, write_coop
 
+import coopdir.parsecache
 from coopdir.load import check_paths
 from coopdir.parsecache import ParseCache
 
@@ -130,6 +133,22 @@ def test_a_cache_of_another_version_is_ignored(coops: Path, workdir: Path) -> No
     assert warm.hits == 7
 
 
+def test_a_cache_another_build_is_writing_is_left_alone(
+    coops: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache_file = workdir / "parse.sqlite"
+    load(coops, cache_file)
+    (coops / "alder-harbour.yaml").unlink()
+    monkeypatch.setattr(coopdir.parsecache, "LOCK_WAIT", 0.1)
+    with contextlib.closing(sqlite3.connect(cache_file, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # the other build is writing
+        coops_now, _ = load(coops, cache_file)  # saving gives up instead of failing
+        other.execute("ROLLBACK")
+    assert coops_now == uncached(coops)
+    _, warm = load(coops, cache_file)
+    assert warm.hits == 6
+
+
 def test_a_cached_coop_names_its_file_as_this_run_shows_it(
     coops: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -159,6 +178,7 @@ IN_TWO_PROCESSES = """
 import datetime, json, os, sys
 from pathlib import Path
 import coopdir.load
+import coopdir.parsecache
 from coopdir.parsecache import ParseCache
 forks = []
 os.register_at_fork(after_in_parent=lambda: forks.append(1))

@@ -175,8 +175,12 @@ class ParseCache:
         self._written, self._restamped, self._gone = {}, {}, set()
 
 
+LOCK_WAIT = 5.0
+"""Seconds a build waits for another build to finish writing the cache before it gives up."""
+
+
 def _connect(file: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(file, isolation_level=None)
+    connection = sqlite3.connect(file, timeout=LOCK_WAIT, isolation_level=None)
     connection.executescript(_SCHEMA)
     return connection
 
