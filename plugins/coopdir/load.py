@@ -9,9 +9,13 @@ build the typed models (``model``). Nothing downstream reads YAML again.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
+import pickle
 import re
+import threading
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +23,7 @@ from typing import Any
 from . import clock
 from .checks import CROSS_FILE_FIELDS, DIRECTORY_CHECKS, FILE_CHECKS, SLUG, CheckedFile
 from .model import Coop, Directory, Source, build_coop, build_opening
-from .parsecache import ParseCache
+from .parsecache import PROTOCOL, ParseCache
 from .problems import InvalidDirectory, Problem
 from .schema import schema_problems
 from .vocab import vocabulary
@@ -49,32 +53,8 @@ def display_path(path: Path) -> str:
 
 def find_coop_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     """List the co-op files in the given files and folders (sorted), and misnamed files."""
-    files: dict[Path, Path] = {}  # by resolved path: a file named twice is checked once
-    problems: list[Problem] = []
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.name.startswith(".") or not child.is_file():
-                    continue
-                if child.suffix == COOP_SUFFIX:
-                    files.setdefault(child.resolve(), child)
-                elif child.suffix.lower() in (".yml", ".yaml", ".json"):
-                    problems.append(
-                        Problem(
-                            display_path(child),
-                            1,
-                            1,
-                            f"co-op files end in {COOP_SUFFIX}, not {child.suffix}",
-                            f"rename it to {child.stem.lower()}{COOP_SUFFIX}",
-                        )
-                    )
-        elif path.is_file():
-            files.setdefault(path.resolve(), path)
-        else:
-            problems.append(
-                Problem(display_path(path), 1, 1, "no such file or folder", "check the path")
-            )
-    return list(files.values()), problems
+    found, problems, _ = _list_coop_files(paths)
+    return list(found.values()), problems
 
 
 def neighbour_slugs(paths: Iterable[Path]) -> set[str]:
@@ -89,6 +69,65 @@ def neighbour_slugs(paths: Iterable[Path]) -> set[str]:
         if folder.is_dir()
         for child in folder.glob(f"*{COOP_SUFFIX}")
     }
+
+
+def _display_paths(paths: Iterable[Path]) -> list[str]:
+    """Return ``display_path`` of each path, working out each folder's relative path once."""
+    folders: dict[Path, str] = {}
+    shown = []
+    for path in paths:
+        folder = folders.get(path.parent)
+        if folder is None:
+            folder = folders[path.parent] = display_path(path.parent)
+        shown.append(path.name if folder == "." else os.path.join(folder, path.name))
+    return shown
+
+
+def _list_coop_files(
+    paths: Iterable[Path],
+) -> tuple[dict[str, Path], list[Problem], set[str]]:
+    """Return the co-op files by resolved path, misnamed files, and the slugs in the folders.
+
+    Folders are listed once with ``os.scandir`` and resolved once: a file's key is its folder's
+    resolved path and its name (only a symbolic link is resolved on its own).
+    """
+    files: dict[str, Path] = {}  # by resolved path: a file named twice is checked once
+    problems: list[Problem] = []
+    slugs: set[str] = set()
+    for path in paths:
+        if path.is_dir():
+            folder = str(path.resolve())
+            with os.scandir(path) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+            for entry in entries:
+                name = entry.name
+                if name.endswith(COOP_SUFFIX):
+                    slugs.add(Path(name).stem)
+                if name.startswith(".") or not entry.is_file():
+                    continue
+                child = path / name
+                if child.suffix == COOP_SUFFIX:
+                    key = str(child.resolve()) if entry.is_symlink() else f"{folder}/{name}"
+                    files.setdefault(key, child)
+                elif child.suffix.lower() in (".yml", ".yaml", ".json"):
+                    problems.append(
+                        Problem(
+                            display_path(child),
+                            1,
+                            1,
+                            f"co-op files end in {COOP_SUFFIX}, not {child.suffix}",
+                            f"rename it to {child.stem.lower()}{COOP_SUFFIX}",
+                        )
+                    )
+        elif path.is_file():
+            files.setdefault(str(path.resolve()), path)
+            slugs |= neighbour_slugs([path])
+        else:
+            problems.append(
+                Problem(display_path(path), 1, 1, "no such file or folder", "check the path")
+            )
+            slugs |= neighbour_slugs([path])
+    return files, problems, slugs
 
 
 def _slug_problem(path: Path, shown: str) -> Problem | None:
@@ -133,6 +172,86 @@ def _build(item: CheckedFile, settings: LoadSettings) -> Coop:
     )
 
 
+@dataclass
+class _FileResult:
+    """What checking one file found: its co-op (if all is well), its cross-file facts, problems."""
+
+    problems: list[Problem]
+    slim: CheckedFile | None = None
+    coop: Coop | None = None
+    digest: str = ""
+    pickled: bytes | None = None
+    """``(coop, slim)`` pickled, when checked in another process: the cache stores it as is."""
+
+
+def _check_file(
+    path: Path, shown: str, name_ok: bool, settings: LoadSettings, today: dt.date, render: bool
+) -> _FileResult:
+    """Read, parse and check one file; build its co-op only if it (and its name) are fine."""
+    doc, problems = read_yaml_file(path, shown, max_bytes=settings.max_file_bytes)
+    if doc is None:
+        return _FileResult(problems)
+    found = schema_problems(doc)
+    if found:
+        return _FileResult(found)
+    item = CheckedFile(slug=path.stem, doc=doc)
+    found = [problem for check in FILE_CHECKS for problem in check(item, today)]
+    # Keep only what the directory checks read: a build of 10,000 co-ops must not hold
+    # every value's position in memory until the end.
+    slim = CheckedFile(slug=item.slug, doc=doc.slim(CROSS_FILE_FIELDS))
+    if found or not name_ok:
+        return _FileResult(found, slim)
+    coop = _build(item, settings)
+    if render:
+        # Render the Markdown now, so the cache carries the HTML: a rebuild that writes
+        # the bulk data for every co-op then renders none of it again.
+        for item_with_text in (coop, *coop.openings):
+            _ = item_with_text.description_html
+    return _FileResult([], slim, coop, doc.digest)
+
+
+def _check_files_elsewhere(
+    work: list[tuple[Path, str, bool]], settings: LoadSettings, today: dt.date, render: bool
+) -> list[_FileResult]:
+    """Check files in a forked process; each co-op comes back pickled, ready for the cache."""
+    results = [_check_file(*one, settings, today, render) for one in work]
+    for result in results:
+        if result.coop is not None:
+            result.pickled = pickle.dumps((result.coop, result.slim), PROTOCOL)
+            result.coop = result.slim = None
+    return results
+
+
+PARALLEL_FROM = 400
+"""Check files in two processes from this many files to read on: below, forking costs more."""
+
+
+def _check_all(
+    work: list[tuple[Path, str, bool]], settings: LoadSettings, today: dt.date, render: bool
+) -> list[_FileResult]:
+    """Check files, half of them in a second process when there are many (cold builds).
+
+    Results come back in the order of ``work``, so problems and directory checks see files in
+    the same order either way. A process with other threads (a server, a test run) stays serial.
+    """
+    if (
+        len(work) < PARALLEL_FROM
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or threading.active_count() > 1  # a fork copies locks other threads may hold
+    ):
+        return [_check_file(*one, settings, today, render) for one in work]
+    half = len(work) // 2
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        theirs = pool.submit(_check_files_elsewhere, work[half:], settings, today, render)
+        mine = [_check_file(*one, settings, today, render) for one in work[:half]]
+        others = theirs.result()
+    for result in others:
+        if result.pickled is not None:
+            result.coop, result.slim = pickle.loads(result.pickled)
+    return mine + others
+
+
 def check_paths(
     paths: Iterable[Path],
     *,
@@ -147,46 +266,42 @@ def check_paths(
     settings = settings or LoadSettings()
     today = today or clock.today()
     paths = list(paths)
-    files, problems = find_coop_files(paths)
-    known_slugs = frozenset(neighbour_slugs(paths) | {path.stem for path in files})
-    checked: list[CheckedFile] = []
+    files, problems, slugs = _list_coop_files(paths)
+    known_slugs = frozenset(slugs | {path.stem for path in files.values()})
+    checked: list[CheckedFile | None] = []
     coops: list[Coop] = []
-    for path in files:
-        shown = display_path(path)
+    work: list[tuple[Path, str, bool]] = []
+    waiting: list[tuple[int, str, tuple[int, int, int] | None]] = []
+    for (key, path), shown in zip(files.items(), _display_paths(files.values()), strict=True):
         name_problem = _slug_problem(path, shown)
         if name_problem:
             problems.append(name_problem)
-        remembered = cache.get(path) if cache and not name_problem else None
-        if remembered:
-            coops.append(remembered[0])
-            checked.append(remembered[1])
-            continue
-        doc, read_problems = read_yaml_file(path, shown, max_bytes=settings.max_file_bytes)
-        problems.extend(read_problems)
-        if doc is None:
-            continue
-        found = schema_problems(doc)
-        if found:
-            problems.extend(found)
-            continue
-        item = CheckedFile(slug=path.stem, doc=doc)
-        found = [problem for check in FILE_CHECKS for problem in check(item, today)]
-        problems.extend(found)
-        # Keep only what the directory checks read: a build of 10,000 co-ops must not hold
-        # every value's position in memory until the end.
-        slim = CheckedFile(slug=item.slug, doc=doc.slim(CROSS_FILE_FIELDS))
-        checked.append(slim)
-        if not found and not name_problem:
-            coop = _build(item, settings)
-            coops.append(coop)
-            if cache:
-                # Render the Markdown now, so the cache carries the HTML: a rebuild that writes
-                # the bulk data for every co-op then renders none of it again.
-                for item_with_text in (coop, *coop.openings):
-                    _ = item_with_text.description_html
-                cache.put(path, (coop, slim))
+        stamp = None
+        if cache and not name_problem:
+            stat = os.stat(path)
+            stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            remembered = cache.get(key, stamp, shown, path)
+            if remembered:
+                coops.append(remembered[0])
+                checked.append(remembered[1])
+                continue
+        waiting.append((len(checked), key, stamp))
+        checked.append(None)
+        work.append((path, shown, name_problem is None))
+    for (index, key, stamp), (_, shown, _), result in zip(
+        waiting, work, _check_all(work, settings, today, render=cache is not None), strict=True
+    ):
+        problems.extend(result.problems)
+        checked[index] = result.slim
+        if result.coop is not None:
+            coops.append(result.coop)
+            if cache and stamp:
+                cache.put(
+                    key, stamp, result.digest, shown, result.pickled or (result.coop, result.slim)
+                )
+    every_checked = [item for item in checked if item is not None]
     for directory_check in DIRECTORY_CHECKS:
-        problems.extend(directory_check(checked, known_slugs))
+        problems.extend(directory_check(every_checked, known_slugs))
     if cache:
         cache.keep_only(files)
     if problems:

@@ -1,20 +1,26 @@
 """Remember the checked result of each co-op file, so a rebuild re-reads only changed files.
 
-An entry is reused only when the file's size and modification time are unchanged and the cache
-was written by the same code, settings and day (the day matters: "in the future" depends on it).
-Only files that passed every per-file check are cached; problems are always found afresh.
+An entry is reused only when the file is unchanged (see ``ParseCache``) and the cache was written
+by the same code, settings and day (the day matters: "in the future" depends on it). Only files
+that passed every per-file check are cached; problems are always found afresh.
+
+Also here: the versioned pickles the build's other caches (bulk data, fragments) are kept in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass, field
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 PACKAGE = Path(__file__).resolve().parent
+PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
 def code_version() -> str:
@@ -25,12 +31,6 @@ def code_version() -> str:
             digest.update(path.relative_to(PACKAGE).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def file_stamp(path: Path) -> tuple[int, int]:
-    """Return what says a file is unchanged: its size and modification time in nanoseconds."""
-    stat = os.stat(path)
-    return stat.st_size, stat.st_mtime_ns
 
 
 def read_versioned(file: Path | None, version: str) -> Any | None:
@@ -55,49 +55,182 @@ def write_versioned(file: Path, version: str, data: Any) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
     temporary = file.with_suffix(".tmp")
     with temporary.open("wb") as handle:
-        pickle.dump((version, data), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((version, data), handle, protocol=PROTOCOL)
     os.replace(temporary, file)
 
 
-@dataclass
-class ParseCache:
-    """Checked co-ops and their cross-file facts, by absolute file path."""
+Stamp = tuple[int, int, int]
+"""What says a file is unchanged without reading it: size, modification time (ns), inode."""
 
-    file: Path
-    version: str
-    entries: dict[str, tuple[tuple[int, int], Any]] = field(default_factory=dict)
-    hits: int = 0
-    changed: bool = False
-    """Whether anything was added or forgotten since it was read (else saving is skipped)."""
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    shown TEXT NOT NULL,
+    value BLOB NOT NULL
+);
+"""
+
+
+@dataclass
+class _Row:
+    stamp: Stamp
+    digest: str
+    shown: str
+    blob: bytes
+
+
+class ParseCache:
+    """Checked co-ops and their cross-file facts, by absolute file path, in one SQLite file.
+
+    One row per co-op file, each value pickled on its own: a rebuild unpickles only rows whose
+    file is unchanged, and saving writes only the rows that changed (or deletes those of files
+    that are gone), so both cost what changed, not what the directory holds.
+
+    A file counts as unchanged when its stamp (size, mtime in nanoseconds, inode) is the one
+    stored, or, when the stamp differs (a checkout, a copy), when its bytes still have the stored
+    SHA-1: then only the stamp is written again. The path shown in messages must match too, since
+    the stored co-op carries it. A file that is not a cache of this version (another version of
+    the code, settings or day; a broken or foreign file) reads as an empty cache.
+    """
+
+    def __init__(self, file: Path, version: str, rows: dict[str, _Row]) -> None:
+        self.file = file
+        self.version = version
+        self.rows = rows
+        self.hits = 0
+        self._written: dict[str, _Row] = {}
+        self._restamped: dict[str, Stamp] = {}
+        self._gone: set[str] = set()
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was added, restamped or forgotten since it was read."""
+        return bool(self._written or self._restamped or self._gone)
 
     @classmethod
     def open(cls, file: Path, version: str) -> ParseCache:
         """Read the cache file if it was written for ``version``; else start empty."""
-        return cls(file, version, read_versioned(file, version) or {})
+        return cls(file, version, _read_rows(file, version))
 
-    def get(self, path: Path) -> Any | None:
-        """Return the cached value for a file, or None when it changed or is unknown."""
-        key = str(path.resolve())
-        entry = self.entries.get(key)
-        if entry and entry[0] == file_stamp(path):
-            self.hits += 1
-            return entry[1]
-        return None
+    def get(self, key: str, stamp: Stamp, shown: str, path: Path) -> Any | None:
+        """Return the cached value for the file ``key`` (its resolved path), or None.
 
-    def put(self, path: Path, value: Any) -> None:
-        """Remember the value for a file as it is now."""
-        self.entries[str(path.resolve())] = (file_stamp(path), value)
-        self.changed = True
+        ``path`` is read only when the stamp changed, to compare its digest.
+        """
+        row = self.rows.get(key)
+        if row is None or row.shown != shown:
+            return None
+        if row.stamp != stamp:
+            try:
+                digest = hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
+            except OSError:
+                return None
+            if digest != row.digest:
+                return None
+            self._restamped[key] = stamp
+        try:
+            value = pickle.loads(row.blob)
+        except Exception:  # noqa: BLE001 - any broken entry is only a cache miss
+            return None
+        self.hits += 1
+        return value
 
-    def keep_only(self, paths: list[Path]) -> None:
+    def put(self, key: str, stamp: Stamp, digest: str, shown: str, value: Any) -> None:
+        """Remember the value for a file as it is now (``value`` may be pickled already)."""
+        blob = value if isinstance(value, bytes) else pickle.dumps(value, PROTOCOL)
+        self._written[key] = self.rows[key] = _Row(stamp, digest, shown, blob)
+        self._restamped.pop(key, None)
+
+    def keep_only(self, keys: Iterable[str]) -> None:
         """Forget files that are gone, so the cache does not grow forever."""
-        alive = {str(path.resolve()) for path in paths}
-        kept = {key: value for key, value in self.entries.items() if key in alive}
-        self.changed |= len(kept) != len(self.entries)
-        self.entries = kept
+        alive = set(keys)
+        gone = [key for key in self.rows if key not in alive]
+        for key in gone:
+            del self.rows[key]
+            self._written.pop(key, None)
+            self._restamped.pop(key, None)
+        self._gone.update(gone)
 
     def save(self) -> None:
-        """Write the cache if it changed (atomically: a crash never leaves half a file)."""
+        """Write what changed, in one transaction (a crash leaves the previous cache)."""
         if not self.changed and self.file.is_file():
             return
-        write_versioned(self.file, self.version, self.entries)
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            _write_rows(self)
+        except sqlite3.OperationalError:
+            # Locked by another build for longer than SQLite waits, or a full disk: the cache
+            # only saves time, so this build's rows are not kept and the build goes on.
+            return
+        except sqlite3.DatabaseError:
+            # Not a database (corrupt, or another program's file): start it afresh.
+            self.file.unlink(missing_ok=True)
+            self._written = dict(self.rows)
+            _write_rows(self)
+        self._written, self._restamped, self._gone = {}, {}, set()
+
+
+LOCK_WAIT = 5.0
+"""Seconds a build waits for another build to finish writing the cache before it gives up."""
+
+
+def _connect(file: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(file, timeout=LOCK_WAIT, isolation_level=None)
+    connection.executescript(_SCHEMA)
+    return connection
+
+
+def _read_rows(file: Path, version: str) -> dict[str, _Row]:
+    if not file.is_file():
+        return {}
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{file.absolute().as_uri()}?mode=ro", uri=True)
+        ) as db:
+            stored = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            if not stored or stored[0] != version:
+                return {}
+            return {
+                path: _Row((size, mtime_ns, inode), digest, shown, blob)
+                for path, size, mtime_ns, inode, digest, shown, blob in db.execute(
+                    "SELECT path, size, mtime_ns, inode, digest, shown, value FROM entries"
+                )
+            }
+    except sqlite3.Error:
+        return {}
+
+
+def _write_rows(cache: ParseCache) -> None:
+    with contextlib.closing(_connect(cache.file)) as db:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            stored = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            if not stored or stored[0] != cache.version:
+                db.execute("DELETE FROM entries")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (cache.version,))
+                written = cache.rows
+            else:
+                written = cache._written
+                db.executemany(
+                    "DELETE FROM entries WHERE path = ?", [(key,) for key in cache._gone]
+                )
+                db.executemany(
+                    "UPDATE entries SET size = ?, mtime_ns = ?, inode = ? WHERE path = ?",
+                    [(*stamp, key) for key, stamp in cache._restamped.items()],
+                )
+            db.executemany(
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (key, *row.stamp, row.digest, row.shown, row.blob)
+                    for key, row in written.items()
+                ],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise

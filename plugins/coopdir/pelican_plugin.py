@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import json
 import logging
 import multiprocessing
@@ -36,6 +35,7 @@ from .facets import FACETS, opening_facets, slice_directory
 from .fediverse import Fediverse, write_changed_files
 from .feeds import FORMATS, Feed, FeedWriter, plan_feeds
 from .fragments import FragmentCache
+from .gcpause import collector_paused
 from .incremental import (
     FILES_KEY,
     LinkSafeWriter,
@@ -187,6 +187,10 @@ class DirectoryGenerator(Generator):
 
     def generate_context(self) -> None:
         """Load and check every co-op file and plan every page; stop at any problem."""
+        with collector_paused():
+            self._load_and_plan()
+
+    def _load_and_plan(self) -> None:
         self.timings: dict[str, float] = {"plugin_began": time.time()}
         started = time.perf_counter()
         self.coopdir = CoopdirSettings.from_pelican(self.settings)
@@ -194,7 +198,7 @@ class DirectoryGenerator(Generator):
         cache = None
         if self.coopdir.cache_dir:
             version = digest_of([code_version(), self.coopdir.output_shaping(), today.isoformat()])
-            cache = ParseCache.open(self.coopdir.cache_dir / "parse.pickle", version)
+            cache = ParseCache.open(self.coopdir.cache_dir / "parse.sqlite", version)
         try:
             self.directory = load_directory(
                 self.coopdir.coops_path,
@@ -252,10 +256,6 @@ class DirectoryGenerator(Generator):
             one.url for facet_slices in slices.values() for one in facet_slices
         ) | {facet.url for facet in FACETS}
         self.context["coopdir"] = self.coopdir
-        # Everything loaded and planned lives until the build ends: leave it out of the garbage
-        # collector's full passes, each of which otherwise walks a 10,000-co-op directory
-        # (about a second apiece, a dozen times a build).
-        gc.freeze()
 
     def generate_output(self, writer: Any) -> None:
         """Write what changed since the last build: pages, feeds; then the site-wide files."""

@@ -154,7 +154,8 @@ class _Walker:
                 mark, "the file is nested too deeply", "remove the extra indentation", where
             )
             raise _Stop
-        if isinstance(event, yaml.AliasEvent):
+        kind = type(event)
+        if kind is yaml.AliasEvent:
             self.problem(
                 mark,
                 f"alias *{event.anchor} is not allowed",
@@ -162,29 +163,36 @@ class _Walker:
                 where,
             )
             return None
-        self._check_node(event, where)
-        if isinstance(event, yaml.ScalarEvent):
-            if event.style in (None, ""):
+        if getattr(event, "anchor", None) is not None or getattr(event, "tag", None) not in _NO_TAG:
+            self._check_node(event, where)
+        if kind is yaml.ScalarEvent:
+            if event.style in _PLAIN:
                 resolved = _resolve_plain(event.value)
-                if not isinstance(resolved, str):
+                if resolved.__class__ is not str:
                     self.doc.raw[where] = event.value
                 return resolved
             return event.value
-        if isinstance(event, yaml.SequenceStartEvent):
+        if kind is yaml.SequenceStartEvent:
             items: list[Any] = []
-            while not isinstance(self.events.peek(), yaml.SequenceEndEvent):
+            peek = self.events.peek
+            while type(peek()) is not yaml.SequenceEndEvent:
                 items.append(self.value((*where, len(items)), depth + 1))
             next(self.events)
             return items
-        if isinstance(event, yaml.MappingStartEvent):
+        if kind is yaml.MappingStartEvent:
             return self.mapping(where, depth)
         raise _Stop  # pragma: no cover - libyaml emits no other event here
 
     def mapping(self, where: YamlPath, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        while not isinstance(self.events.peek(), yaml.MappingEndEvent):
-            key_event = self.events.peek()
-            if not isinstance(key_event, yaml.ScalarEvent):
+        events = self.events
+        key_positions = self.doc.key_positions
+        while True:
+            key_event = events.peek()
+            kind = type(key_event)
+            if kind is yaml.MappingEndEvent:
+                break
+            if kind is not yaml.ScalarEvent:
                 self.problem(
                     key_event.start_mark,
                     "a key must be a plain word",
@@ -194,12 +202,13 @@ class _Walker:
                 self.value((*where, "?"), depth + 1)  # skip the complex key
                 self.value((*where, "?"), depth + 1)
                 continue
-            next(self.events)
-            self._check_node(key_event, where)
+            next(events)
+            if key_event.anchor is not None or key_event.tag not in _NO_TAG:
+                self._check_node(key_event, where)
             key = key_event.value
             mark = key_event.start_mark
             child = (*where, key)
-            if key == "<<" and key_event.style in (None, ""):
+            if key == "<<" and key_event.style in _PLAIN:
                 self.problem(
                     mark,
                     "merge keys (<<) are not allowed",
@@ -207,7 +216,7 @@ class _Walker:
                     where,
                 )
             if key in result:
-                first_line = self.doc.key_positions[child][0]
+                first_line = key_positions[child][0]
                 self.problem(
                     mark,
                     f"`{key}` is written twice (first on line {first_line})",
@@ -216,30 +225,54 @@ class _Walker:
                 )
                 self.value((*where, f"{key} (again)"), depth + 1)
                 continue
-            self.doc.key_positions[child] = (mark.line + 1, mark.column + 1)
+            key_positions[child] = (mark.line + 1, mark.column + 1)
             result[key] = self.value(child, depth + 1)
-        next(self.events)
+        next(events)
         return result
 
 
+_NO_TAG = (None, "!")
+"""A node's tag when the file gave none (``!`` is what a quoted scalar reports)."""
+_PLAIN = (None, "")
+"""A scalar's style when it was written without quotes or a block indicator."""
+
+
 class _PeekableEvents:
-    """An event iterator with one event of look-ahead, shared by the walker's methods."""
+    """A file's parse events, read ahead in one go, with one event of look-ahead.
+
+    A parse error is kept and raised only when the walk reaches it, after every event before
+    it: problems found before a syntax error are still reported with it, as in a lazy walk.
+    """
 
     def __init__(self, loader: Any) -> None:
-        self.loader = loader
+        self.events: list[Any] = []
+        self.error: yaml.YAMLError | None = None
+        self.index = 0
+        append = self.events.append
+        get_event = loader.get_event
+        try:
+            while (event := get_event()) is not None:
+                append(event)
+        except yaml.YAMLError as error:
+            self.error = error
 
     def __iter__(self) -> _PeekableEvents:
         return self
 
     def __next__(self) -> Any:
-        if not self.loader.check_event():
-            raise _Stop
-        return self.loader.get_event()
+        index = self.index
+        if index < len(self.events):
+            self.index = index + 1
+            return self.events[index]
+        raise self._end()
 
     def peek(self) -> Any:
-        if not self.loader.check_event():
-            raise _Stop
-        return self.loader.peek_event()
+        if self.index < len(self.events):
+            return self.events[self.index]
+        raise self._end()
+
+    def _end(self) -> Exception:
+        return self.error if self.error is not None else _Stop()
 
 
 def _pre_checks(

@@ -24,7 +24,7 @@ def fresh_index(coops: Path, folder: Path) -> None:
     """Load the co-op files (problems raise InvalidDirectory) and bring the index up to date."""
     today = clock.today()
     cache = ParseCache.open(
-        folder.parent / "search-parse.pickle", digest_of([code_version(), today.isoformat()])
+        folder.parent / "search-parse.sqlite", digest_of([code_version(), today.isoformat()])
     )
     directory = load_directory(coops, today=today, cache=cache)
     folder.parent.mkdir(parents=True, exist_ok=True)
