@@ -172,18 +172,24 @@ def phases_line(run: Run) -> str:
     counts = {"pages": "pages_rendered", "render": "pages_rendered", "feeds": "feeds_written"}
     skip = {"pages_rendered", "feeds_written", "fragments_reused", "render_processes"}
     skip |= {"pelican_startup", "pelican_exit", "plugin_began", "plugin_ended"}
+    skip |= {"search_written", "search_removed"}  # counts, not seconds
     around = ("staging", "pelican_process", "swap")  # build.py's steps around Pelican
+    # The bulk data and the search index are written inside "render": before the pages when
+    # the build runs in one process, in the second process alongside them when in two.
+    inside = ("bulk_data", "search")
+    processes = run.phases.get("render_processes", 1)
     parts, plugin = [], 0.0
     for name, value in run.phases.items():
         if name in skip or name in around or not isinstance(value, int | float):
             continue
-        plugin += value
+        if name not in inside:
+            plugin += value
         count = run.phases.get(counts.get(name, ""))
-        processes = run.phases.get("render_processes", 1) if name == "render" else 1
         parts.append(
             f"{name} {value:.2f}"
             + (f" ({count:,} written)" if count is not None else "")
-            + (f" in {processes} processes" if processes > 1 else "")
+            + (f" in {processes} processes" if name == "render" and processes > 1 else "")
+            + (" (inside render)" if name in inside else "")
         )
     if all(name in run.phases for name in around):
         parts.append(f"Pelican start-up and own work {run.phases['pelican_process'] - plugin:.2f}")

@@ -163,6 +163,8 @@ class CoopPieces:
     record: bytes
     openings: dict[str, bytes]
     """Opening key → the opening's record."""
+    csv_row: bytes
+    """The co-op's line of ``coops.csv``."""
 
     def own_file(self) -> bytes:
         """Return the co-op's own file: its record at the top level, and a newline."""
@@ -175,6 +177,7 @@ def coop_pieces(coop: Coop, directory: Directory, site_url: str) -> CoopPieces:
     return CoopPieces(
         record=_indent(_dumps(coop_record(coop, directory, site_url, records))),
         openings={key: _indent(_dumps(record)) for key, record in records.items()},
+        csv_row=_csv_line(_csv_cells(coop, directory, site_url)),
     )
 
 
@@ -233,7 +236,9 @@ def bulk_files(
         OPENINGS_JSON: lambda: _envelope(
             "openings", [pieces[o.coop_slug].openings[o.key] for o in directory.openings()]
         ),
-        COOPS_CSV: lambda: _csv(directory, site_url),
+        COOPS_CSV: lambda: b"".join(
+            [_csv_line(CSV_COLUMNS), *(pieces[coop.slug].csv_row for coop in coops)]
+        ),
     }
     for coop in coops:
         makers[coop_file(coop.slug)] = pieces[coop.slug].own_file
@@ -276,31 +281,34 @@ def _envelope(key: str, items: list[bytes]) -> bytes:
     return envelope.replace(json.dumps(_SLOT).encode("utf-8"), listed, 1) + b"\n"
 
 
-def _csv(directory: Directory, site_url: str) -> bytes:
+def _csv_line(cells: list[Any]) -> bytes:
+    """Return one line of CSV (the csv module's quoting, a newline at the end)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for coop in sorted(directory.coops, key=lambda c: c.slug):
-        open_count = sum(1 for o in coop.openings if directory.opening_state(o) == "open")
-        writer.writerow([
-            coop.slug,
-            coop.name,
-            coop.website,
-            urls.absolute(site_url, urls.coop_url(coop)),
-            ";".join(dict.fromkeys(place.country for place in coop.locations)),
-            ";".join(dict.fromkeys(place.city for place in coop.locations if place.city)),
-            coop.remote or "",
-            coop.type or "",
-            coop.status,
-            ";".join(coop.services),
-            ";".join(coop.technologies),
-            coop.hiring.status if coop.hiring else "",
-            _cell(coop.founded),
-            _cell(coop.members),
-            _cell(coop.workers),
-            open_count,
-        ])
+    csv.writer(out, lineterminator="\n").writerow(cells)
     return out.getvalue().encode("utf-8")
+
+
+def _csv_cells(coop: Coop, directory: Directory, site_url: str) -> list[Any]:
+    """Return a co-op's cells in ``coops.csv``, in the order of CSV_COLUMNS."""
+    open_count = sum(1 for o in coop.openings if directory.opening_state(o) == "open")
+    return [
+        coop.slug,
+        coop.name,
+        coop.website,
+        urls.absolute(site_url, urls.coop_url(coop)),
+        ";".join(dict.fromkeys(place.country for place in coop.locations)),
+        ";".join(dict.fromkeys(place.city for place in coop.locations if place.city)),
+        coop.remote or "",
+        coop.type or "",
+        coop.status,
+        ";".join(coop.services),
+        ";".join(coop.technologies),
+        coop.hiring.status if coop.hiring else "",
+        _cell(coop.founded),
+        _cell(coop.members),
+        _cell(coop.workers),
+        open_count,
+    ]
 
 
 def _cell(value: int | None) -> str:
