@@ -59,18 +59,28 @@ class FragmentCache:
         ``search_ids`` is given, else None.
         """
         name = render.name
-        pieces = []
-        for item in items:
+        cached, used = self.pieces, self.used
+        joined: list[str] = []
+        hits = 0
+        for item in items:  # the loop of __call__, inlined: 150,000 rows in a 10k rebuild
             if isinstance(item, Coop):
                 doc = None if search_ids is None else search_ids[urls.coop_url(item)]
                 key: tuple = (name, item.slug, item.source.digest, doc, *extra)
-                pieces.append(self(key, render, item, doc, *extra))
+                arguments: tuple = (item, doc, *extra)
             else:
                 coop = directory.by_slug[item.coop_slug]  # type: ignore[union-attr]
                 doc = None if search_ids is None else search_ids[urls.opening_url(item)]
                 key = (name, coop.slug, coop.source.digest, item.id, doc, *extra)
-                pieces.append(self(key, render, item, coop, doc, *extra))
-        return Markup("\n".join(pieces))
+                arguments = (item, coop, doc, *extra)
+            used.add(key)
+            piece = cached.get(key)
+            if piece is None:
+                piece = cached[key] = str(render(*arguments))
+            else:
+                hits += 1
+            joined.append(piece)
+        self.hits += hits
+        return Markup("\n".join(joined))
 
     def save(self) -> None:
         """Write the pieces this build used (others belong to changed or removed entries)."""
