@@ -15,7 +15,14 @@ import sys
 import time
 from pathlib import Path
 
-from .incremental import JOURNAL, MANIFEST, NEXT_JOURNAL, NEXT_MANIFEST, read_journal
+from .incremental import (
+    JOURNAL,
+    MANIFEST,
+    NEXT_JOURNAL,
+    NEXT_MANIFEST,
+    read_journal,
+    remove_empty_folders,
+)
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -152,13 +159,7 @@ def replay_journal(site: Path, spare: Path, names: list[str]) -> int:
             os.link(source, target)
         else:
             emptied.add(target.parent)
-    for folder in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
-        while folder != spare and spare in folder.parents:
-            try:
-                folder.rmdir()  # only an empty folder goes, as in the site
-            except OSError:
-                break
-            folder = folder.parent
+    remove_empty_folders(spare, emptied)  # as the site lost them
     return len(names)
 
 

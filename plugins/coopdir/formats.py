@@ -225,13 +225,22 @@ def explain(format_name: str, value: object) -> Explanation:
     return result or (f"{value!r} is not a valid {format_name}", "")
 
 
+def format_predicates() -> dict[str, Callable[[object], bool]]:
+    """Return, per format, whether a value passes: what both schema validators are given.
+
+    A value that is not text passes: its type is the schema's ``type`` keyword's business.
+    """
+    return {
+        name: lambda value, check=check: not isinstance(value, str) or check(value) is None
+        for name, check in FORMAT_CHECKS.items()
+    }
+
+
 def format_checker() -> FormatChecker:
     """Return a jsonschema FormatChecker that knows only our formats."""
     from jsonschema import FormatChecker  # most of a second to import: only when needed
 
     checker = FormatChecker(formats=())
-    for name, check in FORMAT_CHECKS.items():
-        checker.checks(name)(
-            lambda value, check=check: not isinstance(value, str) or check(value) is None
-        )
+    for name, passes in format_predicates().items():
+        checker.checks(name)(passes)
     return checker

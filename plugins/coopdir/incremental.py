@@ -14,7 +14,6 @@ before last up to date by replaying it, instead of comparing two trees of 300,00
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 from collections.abc import Iterable
@@ -126,7 +125,9 @@ def write_new_file(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 FILES_KEY = "__files__"
-"""The manifest entry listing every file the build left outside the kept prefixes."""
+"""The manifest entry listing every file the build left outside the kept prefixes (a set)."""
+VERSION_KEY = "__version__"
+"""The manifest entry holding the site version (code, theme, settings, day, slices)."""
 
 
 def read_manifest(folder: Path | None) -> dict[str, Any]:
@@ -140,6 +141,43 @@ def read_manifest(folder: Path | None) -> dict[str, Any]:
 def write_next_manifest(folder: Path, fingerprints: dict[str, Any]) -> None:
     """Write this build's fingerprints; ``build.py`` adopts them once the site is swapped in."""
     write_versioned(folder / NEXT_MANIFEST, _FORMAT, fingerprints)
+
+
+class Fingerprints:
+    """A build's fingerprints, each compared with the previous build's manifest.
+
+    An output is unchanged when the site version (code, theme, settings, day, slices) and what
+    it shows (``depends_digest``) are those of the previous build, and its files are still
+    there: the staging folder starts as the previous site, whose files the manifest lists.
+    """
+
+    def __init__(self, previous: dict[str, Any], version: str, everything: str, output: Path):
+        self.previous = previous
+        self.output = output
+        self.everything = everything
+        listed = previous.get(FILES_KEY)
+        self.previous_files: set[str] | None = listed if isinstance(listed, set) else None
+        self.same_version = previous.get(VERSION_KEY) == version
+        self.new: dict[str, Any] = {VERSION_KEY: version}  # kept once, not in each
+
+    def unchanged(self, key: str, depends: tuple[Coop, ...] | None, files: list[str]) -> bool:
+        """Record the output's fingerprint; say whether the previous build left it as is."""
+        fingerprint = depends_digest(depends, self.everything)
+        self.new[key] = fingerprint
+        known = self.previous_files or ()
+        return (
+            self.same_version
+            and self.previous.get(key) == fingerprint
+            and all(name in known or (self.output / name).is_file() for name in files)
+        )
+
+    def since(self, keys: set[str]) -> dict[str, Any]:
+        """Return the fingerprints recorded since the keys were ``keys`` (another process's)."""
+        return {key: value for key, value in self.new.items() if key not in keys}
+
+    def write_next(self, folder: Path, files: set[str]) -> None:
+        """Write the manifest: the fingerprints and every file the build leaves."""
+        write_next_manifest(folder, {**self.new, FILES_KEY: files})
 
 
 def write_next_journal(folder: Path, output: Path) -> None:
@@ -186,16 +224,25 @@ def remove_stale_files(
             path.relative_to(output).as_posix() for path in output.rglob("*") if not path.is_dir()
         }
     removed = 0
-    folders: set[Path] = set()
+    emptied: set[Path] = set()
     for relative in previous - keep:
         if relative.startswith(keep_prefixes):
             continue
         path = output / relative
         path.unlink(missing_ok=True)
         note_touched(path)
-        folders.update(parent for parent in path.parents if output in parent.parents)
+        emptied.add(path.parent)
         removed += 1
-    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-        with contextlib.suppress(OSError):  # only an empty folder goes
-            folder.rmdir()
+    remove_empty_folders(output, emptied)
     return removed
+
+
+def remove_empty_folders(root: Path, folders: Iterable[Path]) -> None:
+    """Remove each folder under ``root`` that is now empty, and its parents that become so."""
+    for folder in sorted(set(folders), key=lambda path: len(path.parts), reverse=True):
+        while folder != root and root in folder.parents:
+            try:
+                folder.rmdir()  # only an empty folder goes
+            except OSError:
+                break
+            folder = folder.parent

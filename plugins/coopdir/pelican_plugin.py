@@ -37,10 +37,9 @@ from .feeds import FORMATS, Feed, FeedWriter, plan_feeds
 from .fragments import FragmentCache
 from .gcpause import collector_paused
 from .incremental import (
-    FILES_KEY,
+    Fingerprints,
     LinkSafeWriter,
     coops_digest,
-    depends_digest,
     digest_of,
     note_touched_files,
     read_manifest,
@@ -49,7 +48,6 @@ from .incremental import (
     touched_files,
     write_new_file,
     write_next_journal,
-    write_next_manifest,
 )
 from .keys import default_keys_dir
 from .load import LoadSettings, load_directory
@@ -111,8 +109,6 @@ TEMPLATE_FILTERS = {
 }
 
 
-VERSION_KEY = "__version__"
-"""The manifest entry holding the site version (code, theme, settings, day, slices)."""
 SITE_FILES = ""
 """The key of the site's own fediverse files among the co-ops' (slugs are never empty)."""
 SERVER_FILES = "/servers"
@@ -261,34 +257,17 @@ class DirectoryGenerator(Generator):
         """Write what changed since the last build: pages, feeds; then the site-wide files."""
         output = Path(self.output_path)
         previous = read_manifest(self.coopdir.cache_dir) if self.coopdir.incremental else {}
-        # The staging folder starts as the previous site: what its manifest lists is there.
-        listed = previous.get(FILES_KEY)
-        previous_files = set(listed) if isinstance(listed, list | set) else set()
         version = site_version(
             Path(self.theme),
             self.coopdir.output_shaping(),
             self.directory.today.isoformat(),
             self.env.globals["slice_urls"],
         )
-        everything = coops_digest(self.directory.coops)
-        fingerprints: dict[str, Any] = {}
-        self._fingerprints = fingerprints
+        fingerprints = Fingerprints(previous, version, coops_digest(self.directory.coops), output)
+        unchanged = fingerprints.unchanged
         cache_dir = self.coopdir.cache_dir
         fragments = FragmentCache(cache_dir / "fragments.pickle" if cache_dir else None, version)
         self.env.globals["fragment"] = fragments
-
-        # Every fingerprint includes the site version: it is kept once, not in each.
-        same_version = previous.get(VERSION_KEY) == version
-        fingerprints[VERSION_KEY] = version
-
-        def unchanged(key: str, depends: Any, files: list[str]) -> bool:
-            fingerprint = depends_digest(depends, everything)
-            fingerprints[key] = fingerprint
-            return (
-                same_version
-                and previous.get(key) == fingerprint
-                and all(name in previous_files or (output / name).is_file() for name in files)
-            )
 
         started = time.perf_counter()
         work = self._stale_work(unchanged)
@@ -313,18 +292,21 @@ class DirectoryGenerator(Generator):
             chunks = work.chunks(WORK_CHUNKS)
             counter = multiprocessing.get_context("fork").Value("i", 0)
             other = start_forked(
-                lambda: self._write_share(writer, pulled(counter, chunks), before, site_wide)
+                lambda: self._write_share(
+                    writer, pulled(counter, chunks), fingerprints, before, site_wide
+                )
             )
-            results = [self._write_share(writer, pulled(counter, chunks), before), other()]
+            mine = self._write_share(writer, pulled(counter, chunks), fingerprints, before)
+            results = [mine, other()]
         else:
-            results = [self._write_share(writer, [work], before, site_wide)]
+            results = [self._write_share(writer, [work], fingerprints, before, site_wide)]
         for result in results:
             fragments.pieces.update(result.fragments)
             fragments.used |= result.used
             fragments.hits += result.hits
             writer._written_files.update(result.written)
             note_touched_files(result.touched)
-            fingerprints.update(result.fingerprints)
+            fingerprints.new.update(result.fingerprints)
             self.timings.update(result.timings)
         rendered = sum(result.rendered for result in results)
         fediverse_names = work.known_names | {
@@ -363,13 +345,12 @@ class DirectoryGenerator(Generator):
                 output,
                 keep,
                 (static, f"{SEARCH_FOLDER}/"),
-                previous_files if isinstance(listed, list | set) else None,
+                fingerprints.previous_files,
             )
             self.timings["stale_files"] = time.perf_counter() - started
         if cache_dir:
             started = time.perf_counter()
-            fingerprints[FILES_KEY] = keep
-            write_next_manifest(cache_dir, fingerprints)
+            fingerprints.write_next(cache_dir, keep)
             write_next_journal(cache_dir, output)
             self.timings["manifest"] = time.perf_counter() - started
             # For bench/build.py: where the plugin's time went, per phase, in seconds.
@@ -418,6 +399,7 @@ class DirectoryGenerator(Generator):
         self,
         writer: Any,
         works: Iterable[WriteWork],
+        fingerprints: Fingerprints,
         fragments_before: set,
         site_wide: Callable[[], dict[str, Any]] | None = None,
     ) -> WriteResult:
@@ -428,8 +410,7 @@ class DirectoryGenerator(Generator):
         """
         output = Path(self.output_path)
         fragments = self.env.globals["fragment"]
-        fingerprints = self._fingerprints
-        known_keys = set(fingerprints)
+        known_keys = set(fingerprints.new)
         touched_before = touched_files()
         written_before = set(writer.written_files)
         timings = site_wide() if site_wide else {}
@@ -456,15 +437,13 @@ class DirectoryGenerator(Generator):
             rendered=rendered,
             fediverse=names,
             fragments={
-                key: piece
-                for key, piece in fragments.pieces.items()
-                if key not in fragments_before
+                key: piece for key, piece in fragments.pieces.items() if key not in fragments_before
             },
             used=set(fragments.used),
             hits=fragments.hits,
             written=set(writer.written_files) - written_before,
             touched=touched_files() - touched_before,
-            fingerprints={k: v for k, v in fingerprints.items() if k not in known_keys},
+            fingerprints=fingerprints.since(known_keys),
             timings=timings,
         )
 

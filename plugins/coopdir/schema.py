@@ -20,7 +20,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from .formats import FORMAT_CHECKS, explain, format_checker
+from .formats import explain, format_checker, format_predicates
 from .problems import Problem, field_name
 from .yamlsource import YamlDocument
 
@@ -83,11 +83,9 @@ def fast_validator() -> Any:
         import jsonschema_rs
     except ImportError:  # pragma: no cover - a declared dependency; the slow path still works
         return None
-    formats = {
-        name: lambda value, check=check: not isinstance(value, str) or check(value) is None
-        for name, check in FORMAT_CHECKS.items()
-    }
-    return jsonschema_rs.validator_for(coop_schema(), formats=formats, validate_formats=True)
+    return jsonschema_rs.validator_for(
+        coop_schema(), formats=format_predicates(), validate_formats=True
+    )
 
 
 def _has_fraction(value: Any) -> bool:
