@@ -433,18 +433,41 @@ def _add_report_commands() -> None:
 _add_report_commands()
 
 
-@main.command()
-@coops_option
-@click.option(
+site_url_option = click.option(
     "--site-url",
     envvar="COOPDIR_SITE_URL",
-    help="Where the site is published (https://...); the actors' ids start with it.",
+    help="Where the site is published (https://...), as for the build: actors' ids start with it.",
 )
-@click.option(
+followers_option = click.option(
     "--database",
     type=click.Path(path_type=Path),
-    help="The followers' SQLite file [default: beside the keys folder].",
+    help="The followers' SQLite file, kept by the inbox service [default: beside the keys folder].",
 )
+
+
+def _fediverse_service(
+    coops_dir: Path, site_url: str | None, database: Path | None, *, allow_http: bool = False
+) -> tuple[str, tuple[Any, ...], Path, Path]:
+    """Check the inputs the inbox and delivery share; return site URL, accounts, keys, database."""
+    from .apvocab import accounts
+    from .keys import default_keys_dir
+
+    if not site_url or not (site_url.startswith("https://") or allow_http):
+        sys.exit("Give the site's https:// address: --site-url or COOPDIR_SITE_URL.")
+    directory = _load_or_exit(coops_dir)
+    keys = default_keys_dir()
+    return (
+        site_url.rstrip("/"),
+        tuple(accounts(directory)),
+        keys,
+        database or keys.parent / "followers.sqlite",
+    )
+
+
+@main.command()
+@coops_option
+@site_url_option
+@followers_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8081, show_default=True)
 def inbox(
@@ -457,20 +480,9 @@ def inbox(
     """
     from aiohttp import web
 
-    from .apvocab import accounts
     from .inbox import InboxSettings, make_app
-    from .keys import default_keys_dir
 
-    if not site_url or not site_url.startswith("https://"):
-        sys.exit("Give the site's https:// address: --site-url or COOPDIR_SITE_URL.")
-    directory = _load_or_exit(coops_dir)
-    keys = default_keys_dir()
-    settings = InboxSettings(
-        site_url.rstrip("/"),
-        tuple(accounts(directory)),
-        keys,
-        database or keys.parent / "followers.sqlite",
-    )
+    settings = InboxSettings(*_fediverse_service(coops_dir, site_url, database))
     web.run_app(make_app(settings), host=host, port=port)
 
 
@@ -483,16 +495,8 @@ def inbox(
     show_default=True,
     help="The built site, whose outboxes are compared with what followers were sent.",
 )
-@click.option(
-    "--site-url",
-    envvar="COOPDIR_SITE_URL",
-    help="Where the site is published (https://...), as for the build.",
-)
-@click.option(
-    "--database",
-    type=click.Path(path_type=Path),
-    help="The inbox service's SQLite file [default: beside the keys folder].",
-)
+@site_url_option
+@followers_option
 @click.option("--concurrency", type=int, default=50, show_default=True,
               help="Requests in flight at once.")
 @click.option("--allow-loopback", is_flag=True, hidden=True,
@@ -511,23 +515,20 @@ def deliver(
     where `coopdir inbox` keeps its followers. Failed deliveries are retried with backoff,
     in this run and the next ones; a server answering 410 Gone loses its followers.
     """
-    from .apvocab import accounts
     from .delivery import DeliverySettings
     from .delivery import deliver as run_delivery
-    from .keys import default_keys_dir
 
-    if not site_url or not (site_url.startswith("https://") or allow_loopback):
-        sys.exit("Give the site's https:// address: --site-url or COOPDIR_SITE_URL.")
+    url, accounts, keys, followers = _fediverse_service(
+        coops_dir, site_url, database, allow_http=allow_loopback
+    )
     if not (output / "ap").is_dir():
         sys.exit(f"{output}: no ap/ folder — build the site first (make html), then deliver.")
-    directory = _load_or_exit(coops_dir)
-    keys = default_keys_dir()
     settings = DeliverySettings(
-        site_url.rstrip("/"),
+        url,
         output,
-        tuple(accounts(directory)),
+        accounts,
         keys,
-        database or keys.parent / "followers.sqlite",
+        followers,
         concurrency=concurrency,
         allow_http=allow_loopback,
         allow_loopback=allow_loopback,
