@@ -36,7 +36,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -114,6 +113,16 @@ class Run:
     output: Path
     phases: dict[str, float] | None = None
 
+
+NO_DELETIONS_WHILE_TIMING = """Nothing is deleted until every build is timed.
+
+On ext4 without a journal (this machine's root file system) the kernel will not reuse an inode
+freed in the last 60 s, or 300 s while its inode-table block is dirty, and it walks past every
+such inode on each file it creates: after removing a 343,000-file site, creating as many files
+again took 2-4x as long (perf: 65% of the build's CPU in ``recently_deleted``). A benchmark that
+removed the previous run's tree before the next timed build measured that, not the builds. Do
+not run it within five minutes of removing a large tree either.
+"""
 
 KEYS = Path(__file__).resolve().parent / "results" / "keys"
 """The generated co-ops' fediverse keys, kept between runs (bench/results/ is not committed)."""
@@ -436,6 +445,7 @@ def bench_size(size: int, runs: int, *, baseline: bool, tmp: Path) -> dict:
     from generate import write_coops
 
     state = inputs_state()
+    tmp.mkdir(parents=True, exist_ok=True)
     coops = tmp / "coops"
     started = time.perf_counter()
     paths = write_coops(coops, size, openings=OPENINGS)
@@ -457,15 +467,15 @@ def bench_size(size: int, runs: int, *, baseline: bool, tmp: Path) -> dict:
         pages["coopdir"] = html_pages(run.output)
         if runs > 1:
             outputs.append(digests(run.output))
-        if number:  # keep only the newest build of ours, for the rebuilds
-            shutil.rmtree(tmp / f"ours-{number - 1}")
         if baseline:
             plain = build_plain(
-                tmp / "content", settings, tmp / "plain" / "out", tmp / "plain" / "work"
+                tmp / "content",
+                settings,
+                tmp / f"plain-{number}" / "out",
+                tmp / f"plain-{number}" / "work",
             )
             results["pelican"].append(plain)
             pages["pelican"] = html_pages(plain.output)
-            shutil.rmtree(tmp / "plain")
     ratio = print_builds(size, results, pages)
     deterministic = all(output == outputs[0] for output in outputs)
     if runs > 1:
@@ -523,10 +533,12 @@ def main() -> None:
     print(f"load average at start: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     before = inputs_state()
     summary = {}
-    for size in sizes:
-        runs = args.runs or (RUNS_SMALL if size <= SMALL else 1)
-        with tempfile.TemporaryDirectory(prefix=f"coopdir-bench-{size}-") as tmp:
-            summary[size] = bench_size(size, runs, baseline=not args.skip_baseline, tmp=Path(tmp))
+    # Every tree stays until all builds are timed (see NO_DELETIONS_WHILE_TIMING).
+    with tempfile.TemporaryDirectory(prefix="coopdir-bench-") as tmp:
+        for size in sizes:
+            runs = args.runs or (RUNS_SMALL if size <= SMALL else 1)
+            folder = Path(tmp) / str(size)
+            summary[size] = bench_size(size, runs, baseline=not args.skip_baseline, tmp=folder)
     edited = edits_since(before)
 
     print(f"\nload average at end: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
