@@ -174,6 +174,10 @@ def build_ours(coops: Path, output: Path, cwd: Path) -> Run:
     return run
 
 
+INSIDE_OF = {"load_files": "load"}
+"""Phases timed within another than render."""
+
+
 def phases_line(run: Run) -> str:
     """Describe where a build of ours spent its time, by the plugin's and build.py's timings."""
     if not run.phases:
@@ -184,8 +188,9 @@ def phases_line(run: Run) -> str:
     skip |= {"search_written", "search_removed"}  # counts, not seconds
     around = ("staging", "pelican_process", "swap")  # build.py's steps around Pelican
     # The bulk data and the search index are written inside "render": before the pages when
-    # the build runs in one process, in the second process alongside them when in two.
-    inside = ("bulk_data", "search")
+    # the build runs in one process, in the second process alongside them when in two; deciding
+    # what to write ("plan_writes") is inside it too, and reading the files inside "load".
+    inside = ("bulk_data", "search", "plan_writes", "load_files")
     processes = run.phases.get("render_processes", 1)
     parts, plugin = [], 0.0
     for name, value in run.phases.items():
@@ -198,7 +203,7 @@ def phases_line(run: Run) -> str:
             f"{name} {value:.2f}"
             + (f" ({count:,} written)" if count is not None else "")
             + (f" in {processes} processes" if name == "render" and processes > 1 else "")
-            + (" (inside render)" if name in inside else "")
+            + (f" (inside {INSIDE_OF.get(name, 'render')})" if name in inside else "")
         )
     if all(name in run.phases for name in around):
         parts.append(f"Pelican start-up and own work {run.phases['pelican_process'] - plugin:.2f}")

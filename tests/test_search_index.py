@@ -102,3 +102,16 @@ def test_own_files_change_no_result(docs: list[SearchDoc]) -> None:
             assert one[key] == other[key], (query, key)
     assert split[4]["everyWord"] is False
     assert split[3]["total"] == split[0]["total"]  # the typo finds what the word finds
+
+
+def test_list_pages_number_documents_as_the_index_does() -> None:
+    """The ids list pages carry (from URLs alone) are the documents' places in the index."""
+    import datetime as dt
+
+    from coopdir.load import load_directory
+    from coopdir.search.documents import search_documents, search_ids
+
+    directory = load_directory(ROOT / "tests/fixtures/directory", today=dt.date(2026, 11, 1))
+    documents = search_documents(directory)
+    assert len(documents) >= 10
+    assert search_ids(directory) == {doc.url: number for number, doc in enumerate(documents)}

@@ -3,14 +3,16 @@
 The directory, the openings page, the archive and the big slices repeat the same rows and cards
 thousands of times; a change to one co-op re-renders those pages but, with this cache, renders
 only that co-op's pieces again. A piece is keyed by what it shows (the co-op file's digest,
-the opening, the macro's arguments); the whole cache by the site version (theme, settings, day,
-which slices exist), so a template change starts it afresh. Full builds use it too (a row shown
-on ten pages is rendered once), so both kinds of build write the same bytes.
+the opening, its search document id) within a group (the macro and its other arguments); the
+whole cache by the site version (theme, settings, day, which slices exist), so a template change
+starts it afresh. Full builds use it too (a row shown on ten pages is rendered once), so both
+kinds of build write the same bytes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,21 @@ from . import urls
 from .model import Coop, Directory, Opening
 from .parsecache import read_versioned, write_versioned
 
+SAVE_FROM_SHARE = 100
+"""Save once more than one piece in this many is new."""
+
+Group = tuple[Hashable, ...]
+"""The macro's name and its arguments after the item's own: one dict of pieces each."""
+
+
+@dataclass
+class FragmentNews:
+    """What one process added to the cache and used: the other process merges it."""
+
+    added: list[tuple[Group, str, str]] = field(default_factory=list)
+    used: dict[Group, set[str]] = field(default_factory=dict)
+    hits: int = 0
+
 
 class FragmentCache:
     """Rendered HTML by key; templates call ``fragment.each(items, macro, ...)``."""
@@ -27,10 +44,13 @@ class FragmentCache:
     def __init__(self, file: Path | None, version: str) -> None:
         self.file = file
         self.version = version
-        self.pieces: dict[Hashable, str] = {}
-        self.used: set[Hashable] = set()
-        self.hits = 0
-        self.pieces = read_versioned(file, version) or {}
+        stored = read_versioned(file, version)
+        self.pieces: dict[Group, dict[str, str]] = stored or {}
+        self.stored = stored is not None
+        """Whether the file holds pieces of this version (else ``save`` must write them)."""
+        self.news = FragmentNews()
+        # Each item's key, made once per build: (id of the item, with a document id?) → key.
+        self._keys: dict[tuple[int, bool], str] = {}
 
     def each(
         self,
@@ -43,38 +63,85 @@ class FragmentCache:
         """Return every item rendered by the macro ``render``, from the cache, joined by lines.
 
         A Jinja loop over the 10,000 rows of the directory costs more than fetching the rows
-        from the cache; this loop is Python's. ``render`` is called as ``render(coop, doc,
-        *extra)`` for co-ops and ``render(opening, coop, doc, *extra)`` for openings (whose
-        co-op comes from ``directory``); ``doc`` is the item's search document id, if
-        ``search_ids`` is given, else None.
+        from the cache; this loop is Python's, and does one string-keyed lookup per row (a
+        10k rebuild joins 150,000 rows). ``render`` is called as ``render(coop, doc, *extra)``
+        for co-ops and ``render(opening, coop, doc, *extra)`` for openings (whose co-op comes
+        from ``directory``); ``doc`` is the item's search document id, if ``search_ids`` is
+        given, else None.
         """
-        name = render.name
-        cached, used = self.pieces, self.used
+        group: Group = (render.name, *extra)
+        cached = self.pieces.setdefault(group, {})
+        used = self.news.used.setdefault(group, set())
+        keys, with_doc = self._keys, search_ids is not None
         joined: list[str] = []
-        hits = 0
-        for item in items:  # one Python loop: 150,000 rows in a 10k rebuild
-            if isinstance(item, Coop):
-                doc = None if search_ids is None else search_ids[urls.coop_url(item)]
-                key: tuple = (name, item.slug, item.source.digest, doc, *extra)
-                arguments: tuple = (item, doc, *extra)
-            else:
-                coop = directory.by_slug[item.coop_slug]  # type: ignore[union-attr]
-                doc = None if search_ids is None else search_ids[urls.opening_url(item)]
-                key = (name, coop.slug, coop.source.digest, item.id, doc, *extra)
-                arguments = (item, coop, doc, *extra)
-            used.add(key)
+        made = 0
+        for item in items:
+            key = keys.get((id(item), with_doc))
+            if key is None:
+                key = keys[(id(item), with_doc)] = self._key(item, directory, search_ids)
             piece = cached.get(key)
             if piece is None:
-                piece = cached[key] = str(render(*arguments))
-            else:
-                hits += 1
+                arguments = self._arguments(item, directory, search_ids)
+                piece = cached[key] = str(render(*arguments, *extra))
+                self.news.added.append((group, key, piece))
+                made += 1
             joined.append(piece)
-        self.hits += hits
+            used.add(key)
+        self.news.hits += len(items) - made
         return Markup("\n".join(joined))
 
+    @staticmethod
+    def _key(item: Coop | Opening, directory: Directory | None, ids: dict | None) -> str:
+        """Say what the item's piece shows: its co-op's file, the opening, its document id."""
+        if isinstance(item, Coop):
+            doc = None if ids is None else ids[urls.coop_url(item)]
+            return f"{item.slug}\0{item.source.digest}\0{doc}"
+        coop = directory.by_slug[item.coop_slug]  # type: ignore[union-attr]
+        doc = None if ids is None else ids[urls.opening_url(item)]
+        return f"{coop.slug}\0{coop.source.digest}\0{item.id}\0{doc}"
+
+    @staticmethod
+    def _arguments(item: Coop | Opening, directory: Directory | None, ids: dict | None) -> tuple:
+        if isinstance(item, Coop):
+            return (item, None if ids is None else ids[urls.coop_url(item)])
+        coop = directory.by_slug[item.coop_slug]  # type: ignore[union-attr]
+        return (item, coop, None if ids is None else ids[urls.opening_url(item)])
+
+    def take_news(self) -> FragmentNews:
+        """Return what this process added and used since the last call, and start afresh."""
+        news, self.news = self.news, FragmentNews()
+        return news
+
+    def merge(self, news: FragmentNews) -> None:
+        """Adopt what another process (or an earlier stretch of this one) added and used."""
+        for group, key, piece in news.added:
+            self.pieces.setdefault(group, {})[key] = piece
+        for group, keys in news.used.items():
+            self.news.used.setdefault(group, set()).update(keys)
+        self.news.hits += news.hits
+
+    @property
+    def hits(self) -> int:
+        """Count the pieces reused so far (joined from the cache, not rendered)."""
+        return self.news.hits
+
     def save(self) -> None:
-        """Write the pieces this build used (others belong to changed or removed entries)."""
+        """Write the pieces this build used (others belong to changed or removed entries).
+
+        A build that rendered few new pieces (a rebuild after a one-file change) leaves the
+        file as it is: its old pieces are never shown again (their keys hold the old file's
+        digest), and the few new ones are rendered again next time, which costs less than
+        writing tens of megabytes each rebuild.
+        """
         if self.file is None:
             return
-        kept = {key: piece for key, piece in self.pieces.items() if key in self.used}
+        total = sum(len(pieces) for pieces in self.pieces.values())
+        if self.stored and len(self.news.added) * SAVE_FROM_SHARE < total:
+            return
+        used = self.news.used
+        kept = {
+            group: {key: piece for key, piece in pieces.items() if key in used[group]}
+            for group, pieces in self.pieces.items()
+            if group in used
+        }
         write_versioned(self.file, self.version, kept)

@@ -54,11 +54,9 @@ def note_touched_files(paths: Iterable[str]) -> None:
 
 def digest_of(parts: Iterable[str]) -> str:
     """Return the SHA-1 of some strings, kept apart so ("ab", "c") differs from ("a", "bc")."""
-    digest = hashlib.sha1(usedforsecurity=False)
-    for part in parts:
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\0")
-    return digest.hexdigest()
+    listed = list(parts)
+    text = "\0".join(listed) + "\0" if listed else ""  # each part, then a NUL
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def site_version(theme: Path, settings: Any, today: str, slice_urls: Iterable[str]) -> str:
@@ -80,7 +78,7 @@ def site_version(theme: Path, settings: Any, today: str, slice_urls: Iterable[st
 
 def coops_digest(coops: Iterable[Coop]) -> str:
     """Digest a set of co-ops by slug and file contents."""
-    return digest_of(f"{coop.slug}={coop.source.digest}" for coop in coops)
+    return digest_of(coop.fingerprint for coop in coops)
 
 
 def depends_digest(depends: tuple[Coop, ...] | None, everything: str) -> str:
@@ -92,7 +90,7 @@ def depends_digest(depends: tuple[Coop, ...] | None, everything: str) -> str:
     if depends is None:
         return everything
     if len(depends) == 1:
-        return f"{depends[0].slug}={depends[0].source.digest}"
+        return depends[0].fingerprint
     return coops_digest(depends)
 
 

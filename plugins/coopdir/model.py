@@ -229,6 +229,15 @@ class Coop:
     openings: tuple[Opening, ...] = field(default=())
 
     @cached_property
+    def fingerprint(self) -> str:
+        """Say which co-op, with which contents of its file: ``slug=digest`` (made once).
+
+        Outputs that show many co-ops are fingerprinted by these: a rebuild at 10,000 co-ops
+        joins 150,000 of them.
+        """
+        return f"{self.slug}={self.source.digest}"
+
+    @cached_property
     def description_html(self) -> str:
         """Return the description as sanitised HTML ('' when there is none)."""
         return render_markdown(self.description) if self.description else ""

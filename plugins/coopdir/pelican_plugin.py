@@ -13,7 +13,7 @@ import json
 import logging
 import multiprocessing
 import time
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from .export import (
 from .facets import FACETS, opening_facets, slice_directory
 from .fediverse import Fediverse, write_changed_files
 from .feeds import FORMATS, Feed, FeedWriter, plan_feeds
-from .fragments import FragmentCache
+from .fragments import FragmentCache, FragmentNews
 from .gcpause import collector_paused
 from .incremental import (
     Fingerprints,
@@ -57,7 +57,7 @@ from .parallel import start_forked
 from .parsecache import ParseCache, code_version
 from .problems import InvalidDirectory
 from .search.browserindex import FOLDER as SEARCH_FOLDER
-from .search.documents import search_documents
+from .search.documents import search_documents, search_ids
 from .search.indexfiles import update_index_folder
 from .settings import CoopdirSettings
 from .sitemap import robots_txt, sitemap_xml
@@ -144,6 +144,43 @@ class WriteWork:
         ]
 
 
+class StaleMarks:
+    """Which pages, feeds and co-ops are stale, as one process tells a forked other.
+
+    One byte per item in shared memory, set before ``done()``: the child gets the very list
+    the parent worked out, without working it out again (a second of a 10k rebuild).
+    """
+
+    def __init__(self, context: Any, pages: list, feeds: list, coops: tuple) -> None:
+        self.lists = (pages, feeds, coops)
+        self.flags = context.RawArray("b", sum(len(items) for items in self.lists))
+        self.ready = context.Event()
+
+    def mark(self, *stale: list) -> None:
+        """Flag the stale items of each list (the same objects, in any order)."""
+        flags, offset = self.flags, 0
+        for items, chosen in zip(self.lists, stale, strict=True):
+            wanted = {id(item) for item in chosen}
+            for number, item in enumerate(items):
+                if id(item) in wanted:
+                    flags[offset + number] = 1
+            offset += len(items)
+
+    def done(self) -> None:
+        """Let the other process read the flags."""
+        self.ready.set()
+
+    def wait(self) -> tuple[list, list, list]:
+        """Wait for the flags; return the stale items of each list, in list order."""
+        self.ready.wait()
+        flags, offset, stale = bytes(self.flags), 0, []
+        for items in self.lists:
+            part = flags[offset : offset + len(items)]
+            stale.append([item for item, flag in zip(items, part, strict=True) if flag])
+            offset += len(items)
+        return stale[0], stale[1], stale[2]
+
+
 WORK_CHUNKS = 256
 """Chunks the two processes take turns at: small enough that both finish together."""
 
@@ -165,9 +202,7 @@ class WriteResult:
 
     rendered: int
     fediverse: dict[str, list[str]]
-    fragments: dict[Hashable, str]
-    used: set[Hashable]
-    hits: int
+    fragments: FragmentNews
     written: set[str]
     touched: set[str]
     fingerprints: dict[str, Any]
@@ -216,6 +251,7 @@ class DirectoryGenerator(Generator):
                 cache.hits,
                 len(self.directory.coops),
             )
+        self.timings["load_files"] = time.perf_counter() - started
         slices = slice_directory(self.directory)
         self.timings["load"] = time.perf_counter() - started
         started = time.perf_counter()
@@ -242,9 +278,8 @@ class DirectoryGenerator(Generator):
             lambda c: coop_entry.render(coop=c),
         )
         self.context["directory"] = self.directory
-        self.search_docs = search_documents(self.directory)
         # Lists carry each entry's search document id, so the browser filters them in place.
-        self.context["search_ids"] = {doc.url: i for i, doc in enumerate(self.search_docs)}
+        self.context["search_ids"] = search_ids(self.directory)
         # Links to slices only where the slice has a page (a closed opening may name a
         # technology no open opening or listed co-op has). Only slice URLs: every page's
         # fingerprint includes this set, and a new opening must not re-render the whole site.
@@ -269,11 +304,7 @@ class DirectoryGenerator(Generator):
         fragments = FragmentCache(cache_dir / "fragments.pickle" if cache_dir else None, version)
         self.env.globals["fragment"] = fragments
 
-        started = time.perf_counter()
-        work = self._stale_work(unchanged)
-        self.timings["plan_writes"] = time.perf_counter() - started
-        started = time.perf_counter()
-        before = set(fragments.pieces)
+        render_started = time.perf_counter()
 
         def site_wide() -> dict[str, Any]:
             """Write the bulk data and the search index; return their timings."""
@@ -286,24 +317,40 @@ class DirectoryGenerator(Generator):
             timings["search"] = time.perf_counter() - began
             return timings
 
-        if work.size() >= self.coopdir.parallel_from:
-            # Two processes take chunks of work from one counter until none is left; the
-            # second writes the bulk data and the search index first.
-            chunks = work.chunks(WORK_CHUNKS)
-            counter = multiprocessing.get_context("fork").Value("i", 0)
+        if self._site_size() >= self.coopdir.parallel_from:
+            # The second process starts at once with the bulk data and the search index (their
+            # cost grows with the site, not with the change); meanwhile this one decides what
+            # is stale, marks it in shared memory, and starts writing it. The child then takes
+            # chunks of the same work from the same counter until none is left.
+            context = multiprocessing.get_context("fork")
+            counter = context.Value("i", 0)
+            marks = StaleMarks(context, self.pages, self.feeds, self.directory.coops)
+
+            def second_share() -> Iterator[WriteWork]:
+                stale = marks.wait()  # runs after site_wide()
+                same = WriteWork(*stale, {}, self._fediverse())
+                yield from pulled(counter, same.chunks(WORK_CHUNKS))
+
             other = start_forked(
-                lambda: self._write_share(
-                    writer, pulled(counter, chunks), fingerprints, before, site_wide
-                )
+                lambda: self._write_share(writer, second_share(), fingerprints, site_wide)
             )
-            mine = self._write_share(writer, pulled(counter, chunks), fingerprints, before)
+            started = time.perf_counter()
+            try:
+                work = self._stale_work(unchanged)
+                marks.mark(work.pages, work.feeds, work.coops)
+            finally:
+                marks.done()  # the child never waits for a parent that failed
+            self.timings["plan_writes"] = time.perf_counter() - started
+            chunks = work.chunks(WORK_CHUNKS)
+            mine = self._write_share(writer, pulled(counter, chunks), fingerprints)
             results = [mine, other()]
         else:
-            results = [self._write_share(writer, [work], fingerprints, before, site_wide)]
+            started = time.perf_counter()
+            work = self._stale_work(unchanged)
+            self.timings["plan_writes"] = time.perf_counter() - started
+            results = [self._write_share(writer, [work], fingerprints, site_wide)]
         for result in results:
-            fragments.pieces.update(result.fragments)
-            fragments.used |= result.used
-            fragments.hits += result.hits
+            fragments.merge(result.fragments)
             writer._written_files.update(result.written)
             note_touched_files(result.touched)
             fingerprints.new.update(result.fingerprints)
@@ -312,7 +359,7 @@ class DirectoryGenerator(Generator):
         fediverse_names = work.known_names | {
             slug: names for result in results for slug, names in result.fediverse.items()
         }
-        self.timings["render"] = time.perf_counter() - started
+        self.timings["render"] = time.perf_counter() - render_started
         self.timings["render_processes"] = len(results)
         self.timings["fragments_reused"] = fragments.hits
         started = time.perf_counter()
@@ -329,9 +376,7 @@ class DirectoryGenerator(Generator):
         started = time.perf_counter()
         fediverse = self._write_fediverse_site(output, unchanged, fediverse_names, work.fediverse)
         self.timings["fediverse_site"] = time.perf_counter() - started
-        site_files = self._site_files()
-        for name, data in site_files.items():
-            write_new_file(output / name, data)
+        site_files = self._site_files(unchanged)
         # Every file this build leaves, but for folders written whole (theme, search index).
         feed_files = [feed.url(fmt).lstrip("/") for feed in self.feeds for fmt in FORMATS]
         keep = {page.save_as for page in self.pages} | set(feed_files) | set(site_files)
@@ -400,7 +445,6 @@ class DirectoryGenerator(Generator):
         writer: Any,
         works: Iterable[WriteWork],
         fingerprints: Fingerprints,
-        fragments_before: set,
         site_wide: Callable[[], dict[str, Any]] | None = None,
     ) -> WriteResult:
         """Write the site-wide files if asked, then some stale pages, feeds and co-ops' files.
@@ -436,16 +480,16 @@ class DirectoryGenerator(Generator):
         return WriteResult(
             rendered=rendered,
             fediverse=names,
-            fragments={
-                key: piece for key, piece in fragments.pieces.items() if key not in fragments_before
-            },
-            used=set(fragments.used),
-            hits=fragments.hits,
+            fragments=fragments.take_news(),
             written=set(writer.written_files) - written_before,
             touched=touched_files() - touched_before,
             fingerprints=fingerprints.since(known_keys),
             timings=timings,
         )
+
+    def _site_size(self) -> int:
+        """Count what a full build writes: pages, feeds and co-ops (each with its own files)."""
+        return len(self.pages) + len(self.feeds) + len(self.directory.coops)
 
     def _bulk_names(self) -> list[str]:
         """Return the names of the bulk data files: the collections, one file per co-op."""
@@ -477,7 +521,8 @@ class DirectoryGenerator(Generator):
         but only files whose bytes changed are written, and files it no longer has removed.
         """
         if not unchanged(f"{SEARCH_FOLDER}/*", None, [f"{SEARCH_FOLDER}/index.json"]):
-            update = update_index_folder(output, self.search_docs, self.coopdir.cache_dir)
+            docs = search_documents(self.directory)
+            update = update_index_folder(output, docs, self.coopdir.cache_dir)
             timings.update(search_written=update.written, search_removed=update.removed)
 
     def _fediverse(self) -> Fediverse:
@@ -540,14 +585,16 @@ class DirectoryGenerator(Generator):
         """
         return self.env.get_template("macros.html").module
 
-    def _site_files(self) -> dict[str, bytes]:
-        """Return the files about the whole site: sitemap.xml and robots.txt."""
+    def _site_files(self, unchanged: Any) -> list[str]:
+        """Write sitemap.xml and robots.txt unless the list of pages is as it was; name them."""
         pages = [page.url for page in self.pages if page.template != "404"]
         pages += [f"/{p.url}" for p in self.context.get("pages", ())]
-        return {
-            "sitemap.xml": sitemap_xml(self.coopdir.site_url, pages),
-            "robots.txt": robots_txt(self.coopdir.site_url).encode("utf-8"),
-        }
+        names = ["sitemap.xml", "robots.txt"]
+        if not unchanged(f"site-files@{digest_of(pages)}", (), names):
+            site_url, output = self.coopdir.site_url, Path(self.output_path)
+            write_new_file(output / names[0], sitemap_xml(site_url, pages))
+            write_new_file(output / names[1], robots_txt(site_url).encode("utf-8"))
+        return names
 
 
 def get_generators(pelican: Any) -> type[Generator]:

@@ -168,3 +168,14 @@ def search_documents(directory: Directory) -> list[SearchDoc]:
         docs.append(opening_document(opening, coop))
     docs += [coop_document(coop, kinds.get(coop.slug, [])) for coop in directory.listed_coops()]
     return sorted(docs, key=lambda doc: doc.url)
+
+
+def search_ids(directory: Directory) -> dict[str, int]:
+    """Return each search document's id (its place in ``search_documents``) by URL.
+
+    The same numbers, from the URLs alone: list pages carry these ids, and a rebuild that
+    writes no search index need not make every document to learn them.
+    """
+    listed = [opening_url(opening) for opening in directory.open_openings()]
+    listed += [coop_url(coop) for coop in directory.listed_coops()]
+    return {url: number for number, url in enumerate(sorted(listed))}
