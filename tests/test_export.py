@@ -16,7 +16,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from sitecheck import ROOT
 
-from coopdir.export import CSV_COLUMNS, PiecesCache, bulk_files, coop_record, opening_record
+from coopdir.bulkcache import PiecesCache
+from coopdir.export import CSV_COLUMNS, bulk_files, coop_record, opening_record
 from coopdir.load import load_directory
 
 SITE = "https://coops.example"
@@ -347,19 +348,23 @@ def test_cached_pieces_are_reused_for_unchanged_coops_only(tmp_path: Path) -> No
     folder.mkdir()
     for path in (ROOT / "tests/fixtures/directory").glob("*.yaml"):
         (folder / path.name).write_bytes(path.read_bytes())
-    cache_file = tmp_path / "bulk.pickle"
-    first = bulk_files(load_directory(folder, today=FIXTURE_DAY), SITE,
-                       PiecesCache.open(cache_file, "v1"))
+    cache_file = tmp_path / "bulk.sqlite"
+    cache = PiecesCache.open(cache_file, "v1")
+    first = bulk_files(load_directory(folder, today=FIXTURE_DAY), SITE, cache)
+    cache.save()
     changed = folder / "alder-harbour.yaml"
     changed.write_text(changed.read_text("utf-8").replace("summary:", "summary: New!", 1), "utf-8")
     directory = load_directory(folder, today=FIXTURE_DAY)
     cache = PiecesCache.open(cache_file, "v1")
+    cache.read_all()
     assert len(cache.entries) == len(directory.coops)
     again = bulk_files(directory, SITE, cache)
     assert again == bulk_files(directory, SITE)  # from pieces or from scratch: the same bytes
     assert again["api/coops.json"] != first["api/coops.json"]
     assert b"New!" in again["api/coops/alder-harbour.json"]
-    assert PiecesCache.open(cache_file, "v2").entries == {}  # another version starts empty
+    other = PiecesCache.open(cache_file, "v2")
+    other.read_all()
+    assert other.entries == {}  # another version starts empty
 
 
 def test_a_rebuild_can_ask_for_some_files_only(directory, files: dict[str, bytes]) -> None:
