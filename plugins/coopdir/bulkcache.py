@@ -115,9 +115,6 @@ class PiecesCache:
         with contextlib.closing(
             sqlite3.connect(self.file, timeout=LOCK_WAIT, isolation_level=None)
         ) as db:
-            # A cache: losing the last writes to a crash costs only time, and a full build
-            # writes 225 MB here, which syncing to disk would make seconds slower.
-            db.execute("PRAGMA synchronous = OFF")
             db.executescript(_SCHEMA)
             db.execute("BEGIN IMMEDIATE")
             try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -80,20 +81,37 @@ def write_index(file: Path, version: str, layouts: dict[str, Layout]) -> None:
 
 
 def changed_items(
-    shape: Collection, layout: Layout | None, digests: dict[str, str]
+    shape: Collection, layout: Layout | None, changed: Callable[[Layout], set[str]]
 ) -> list[int] | None:
     """Return the positions of the items whose co-op changed, or None if a patch cannot do.
 
     A patch can do when the items are the same, in the same order, as in the previous file;
-    an item changed when its co-op's file digest is not the one it was made from.
+    an item changed when its co-op is among ``changed(layout)`` (see ``changed_coops``).
     """
     if layout is None or not shape.keys or layout.separator != shape.separator:
         return None
     if len(layout.keys) != len(shape.keys) or layout.keys != tuple(shape.keys):
         return None
-    old = layout.digests
-    changed_owners = {slug for slug, digest in digests.items() if old.get(slug) != digest}
-    return [index for index, owner in enumerate(shape.owners) if owner in changed_owners]
+    owners = changed(layout)
+    return [index for index, owner in enumerate(shape.owners) if owner in owners]
+
+
+def changed_coops(digests: dict[str, str]) -> Callable[[Layout], set[str]]:
+    """Return a function saying which co-ops changed since a layout's file was written.
+
+    A co-op changed when its file digest (``digests``: slug → digest now) is not the one the
+    layout's items were made from. The layouts one build wrote share one dict of digests:
+    the comparison is made once for all of them.
+    """
+    known: dict[int, set[str]] = {}
+
+    def changed(layout: Layout) -> set[str]:
+        old = layout.digests
+        if id(old) not in known:
+            known[id(old)] = {slug for slug, digest in digests.items() if old.get(slug) != digest}
+        return known[id(old)]
+
+    return changed
 
 
 def write_joined(

@@ -16,6 +16,7 @@ from .bulkcache import PiecesCache
 from .bulkpatch import (
     Layout,
     Mismatch,
+    changed_coops,
     changed_items,
     read_index,
     write_index,
@@ -51,6 +52,7 @@ def write_bulk_data(
     index = read_index(cache_dir / INDEX_FILE if cache_dir else None, version)
     digests = {coop.slug: coop.source.digest for coop in directory.coops}
     by_slug = directory.by_slug
+    changed = changed_coops(digests)
 
     def pieces(slug: str) -> CoopPieces:
         return cache.pieces(by_slug[slug], directory, site_url)
@@ -63,9 +65,9 @@ def write_bulk_data(
             if name in index:
                 layouts[name] = index[name]  # the file stays as it was
             continue
-        changed = changed_items(shape, index.get(name), digests)
-        if changed is not None:
-            new_items = {i: shape.piece(pieces(shape.owners[i]), shape.keys[i]) for i in changed}
+        positions = changed_items(shape, index.get(name), changed)
+        if positions is not None:
+            new_items = {i: shape.piece(pieces(shape.owners[i]), shape.keys[i]) for i in positions}
             try:
                 layouts[name] = write_patched(output / name, shape, index[name], new_items, digests)
                 methods[name] = "patch"
