@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from pathlib import Path
 
@@ -132,11 +132,14 @@ def write_patched(
     layout: Layout,
     new_items: dict[int, bytes],
     digests: dict[str, str],
-) -> Layout:
+) -> tuple[Layout, bool]:
     """Write the file anew from the previous one, with ``new_items`` (position → bytes) replaced.
 
-    Raises ``Mismatch`` when the previous file is not the one ``layout`` describes; then the
-    path may hold a partial file, which the caller's full join replaces.
+    Returns the new layout, and whether anything was written: when every new item has the
+    bytes of the old one (a co-op's summary is in ``coops.json`` only), the previous file is
+    the right one, and stays. Raises ``Mismatch`` when the previous file is not the one
+    ``layout`` describes; then the path may hold a partial file, which the caller's full join
+    replaces.
     """
     try:
         old = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
@@ -145,6 +148,14 @@ def write_patched(
     try:
         _check_previous(old, layout)
         starts = layout.offsets()
+        new_items = {
+            position: item
+            for position, item in new_items.items()
+            if len(item) != layout.lengths[position]
+            or os.pread(old, len(item), starts[position]) != item
+        }
+        if not new_items:
+            return replace(layout, digests=digests), False
         handle = open_new_file(path)  # the old file stays readable through ``old``
         try:
             write_all(handle, shape.head)
@@ -168,7 +179,7 @@ def write_patched(
             lengths = array("q", layout.lengths)
             for position, item in new_items.items():
                 lengths[position] = len(item)
-            return _layout(handle, shape, lengths, digests)
+            return _layout(handle, shape, lengths, digests), True
         finally:
             os.close(handle)
     finally:

@@ -43,11 +43,14 @@ def write_bulk_data(
 ) -> dict[str, str]:
     """Write the ``stale`` bulk files into ``output``; say how each collection was written.
 
-    Returns collection path → ``"patch"`` or ``"join"``, for the build's timings.
+    Returns collection path → ``"patch"``, ``"join"`` or ``"kept"`` (the previous file had
+    the right bytes already), for the build's timings.
     ``version`` covers what every piece depends on besides its co-op's file (code, settings
     that shape output, the day).
     """
     stale = set(stale)
+    if cache_dir is not None:
+        (cache_dir / "bulk.pickle").unlink(missing_ok=True)  # every piece in one, until 2026-11
     cache = PiecesCache.open(cache_dir / PIECES_FILE if cache_dir else None, version)
     index = read_index(cache_dir / INDEX_FILE if cache_dir else None, version)
     digests = {coop.slug: coop.source.digest for coop in directory.coops}
@@ -69,8 +72,10 @@ def write_bulk_data(
         if positions is not None:
             new_items = {i: shape.piece(pieces(shape.owners[i]), shape.keys[i]) for i in positions}
             try:
-                layouts[name] = write_patched(output / name, shape, index[name], new_items, digests)
-                methods[name] = "patch"
+                layouts[name], written = write_patched(
+                    output / name, shape, index[name], new_items, digests
+                )
+                methods[name] = "patch" if written else "kept"
                 continue
             except Mismatch as why:
                 logger.debug("coopdir: %s joined whole: %s", name, why)
