@@ -156,7 +156,10 @@ def test_without_a_usable_index_every_collection_is_joined(site: Site) -> None:
     index = site.cache / "bulk-index.pickle"
     damages = {
         "no index": index.unlink,
-        "a broken index": lambda: index.write_bytes(b"\x80\x05not a pickle at all"),
+        "a broken index and pieces cache": lambda: [
+            index.write_bytes(b"\x80\x05not a pickle at all"),
+            (site.cache / "bulk.sqlite").write_bytes(b"not a database either" * 100),
+        ],
         "an index of another version": lambda: index.write_bytes(
             pickle.dumps(("coopdir-bulk-index-1:another-version", read_layouts(index)))
         ),
