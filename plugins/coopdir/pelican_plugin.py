@@ -450,7 +450,8 @@ class DirectoryGenerator(Generator):
     def _write_bulk_data(self, output: Path, unchanged: Any) -> dict[str, str]:
         """Write /api/ (all co-ops, all openings, CSV, one file per co-op) where it changed.
 
-        Returns how each collection was written: "patch" (from the previous file) or "join".
+        Returns how each collection was written: "patch" (from the previous file), "join",
+        or "kept" (the previous file had the right bytes already); see ``bulkwrite``.
         """
         collections = [COOPS_JSON, OPENINGS_JSON, COOPS_CSV]
         stale = {name for name in collections if not unchanged(name, None, [name])}
