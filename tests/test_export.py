@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import shutil
+import sqlite3
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -16,7 +19,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from sitecheck import ROOT
 
-from coopdir.export import CSV_COLUMNS, PiecesCache, bulk_files, coop_record, opening_record
+from coopdir.bulkcache import PiecesCache
+from coopdir.export import CSV_COLUMNS, bulk_files, coop_record, opening_record
 from coopdir.load import load_directory
 
 SITE = "https://coops.example"
@@ -347,19 +351,53 @@ def test_cached_pieces_are_reused_for_unchanged_coops_only(tmp_path: Path) -> No
     folder.mkdir()
     for path in (ROOT / "tests/fixtures/directory").glob("*.yaml"):
         (folder / path.name).write_bytes(path.read_bytes())
-    cache_file = tmp_path / "bulk.pickle"
-    first = bulk_files(load_directory(folder, today=FIXTURE_DAY), SITE,
-                       PiecesCache.open(cache_file, "v1"))
+    cache_file = tmp_path / "bulk.sqlite"
+    cache = PiecesCache.open(cache_file, "v1")
+    first = bulk_files(load_directory(folder, today=FIXTURE_DAY), SITE, cache)
+    cache.save()
     changed = folder / "alder-harbour.yaml"
     changed.write_text(changed.read_text("utf-8").replace("summary:", "summary: New!", 1), "utf-8")
     directory = load_directory(folder, today=FIXTURE_DAY)
     cache = PiecesCache.open(cache_file, "v1")
+    cache.read_all()
     assert len(cache.entries) == len(directory.coops)
     again = bulk_files(directory, SITE, cache)
     assert again == bulk_files(directory, SITE)  # from pieces or from scratch: the same bytes
     assert again["api/coops.json"] != first["api/coops.json"]
     assert b"New!" in again["api/coops/alder-harbour.json"]
-    assert PiecesCache.open(cache_file, "v2").entries == {}  # another version starts empty
+    other = PiecesCache.open(cache_file, "v2")
+    other.read_all()
+    assert other.entries == {}  # another version starts empty
+
+
+def test_a_rebuild_reads_and_writes_only_the_pieces_it_asks_for(tmp_path: Path) -> None:
+    """The pieces cache is one row per co-op: a patch touches the changed co-ops' rows only."""
+    folder = tmp_path / "coops"
+    shutil.copytree(ROOT / "tests/fixtures/directory", folder)
+    cache_file = tmp_path / "bulk.sqlite"
+    cache = PiecesCache.open(cache_file, "v1")
+    bulk_files(load_directory(folder, today=FIXTURE_DAY), SITE, cache)
+    cache.save()
+    before = rows(cache_file)
+    changed = folder / "alder-harbour.yaml"
+    changed.write_text(changed.read_text("utf-8").replace("summary:", "summary: New!", 1), "utf-8")
+    directory = load_directory(folder, today=FIXTURE_DAY)
+    cache = PiecesCache.open(cache_file, "v1")
+    made = cache.pieces(directory.by_slug["alder-harbour"], directory, SITE)
+    assert b"New!" in made.record
+    assert cache.entries.keys() == {"alder-harbour"}  # no other row was read
+    cache.save()
+    after = rows(cache_file)
+    assert after.keys() == before.keys()
+    assert [slug for slug in after if after[slug] != before[slug]] == ["alder-harbour"]
+    # Given every slug there is (after a full join), rows of co-ops that are gone go too.
+    cache.save({"alder-harbour"})
+    assert rows(cache_file).keys() == {"alder-harbour"}
+
+
+def rows(cache_file: Path) -> dict[str, tuple]:
+    with contextlib.closing(sqlite3.connect(cache_file)) as db:
+        return {row[0]: row[1:] for row in db.execute("SELECT * FROM pieces")}
 
 
 def test_a_rebuild_can_ask_for_some_files_only(directory, files: dict[str, bytes]) -> None:

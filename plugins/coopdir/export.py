@@ -13,9 +13,8 @@ import datetime as dt
 import io
 import json
 from collections.abc import Callable, Container
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from . import jsonbytes, urls
 from .model import (
@@ -33,7 +32,6 @@ from .model import (
     Registration,
     TimezoneSpan,
 )
-from .parsecache import read_versioned, write_versioned
 
 GENERATED_FROM = "coops/*.yaml"
 
@@ -181,69 +179,91 @@ def coop_pieces(coop: Coop, directory: Directory, site_url: str) -> CoopPieces:
     )
 
 
-@dataclass
-class PiecesCache:
-    """Each co-op's serialised pieces, by slug, kept between builds beside the parse cache.
+@dataclass(frozen=True)
+class Collection:
+    """One collection file's shape: its items in order, and the bytes around and between them.
 
-    A piece is reused while its co-op's file is unchanged (its digest) and ``version`` (code,
-    site URL and day, which decides open or closed) is the same: after a one-file change, the
-    big collections are joined from pieces instead of serialising every co-op again.
+    The file is ``head + separator.join(items) + tail``. Each item is named (``keys``) and
+    belongs to one co-op (``owners``), whose pieces hold its bytes (``piece``): enough for a
+    rebuild to patch the previous file where only some co-ops changed (``bulkpatch``).
     """
 
-    file: Path | None
-    version: str
-    entries: dict[str, tuple[str, CoopPieces]] = field(default_factory=dict)
+    head: bytes
+    separator: bytes
+    tail: bytes
+    keys: list[str]
+    owners: list[str]
+    """The slug of the co-op each item belongs to."""
+    piece: Callable[[CoopPieces, str], bytes]
+    """An item's bytes, from its owner's pieces and its key."""
 
-    @classmethod
-    def open(cls, file: Path | None, version: str) -> PiecesCache:
-        """Read the cache file if it was written for ``version``; else start empty."""
-        return cls(file, version, read_versioned(file, version) or {})
+    def items(self, pieces: Callable[[str], CoopPieces]) -> list[bytes]:
+        """Return every item's bytes, in order, from the co-ops' pieces (slug → pieces)."""
+        return [
+            self.piece(pieces(owner), key)
+            for key, owner in zip(self.keys, self.owners, strict=True)
+        ]
+
+    def join(self, items: list[bytes]) -> bytes:
+        """Return the whole file made of these items."""
+        return self.head + self.separator.join(items) + self.tail
+
+
+def collections(directory: Directory) -> dict[str, Collection]:
+    """Return the shapes of the collection files (output-relative path → shape)."""
+    slugs = sorted(coop.slug for coop in directory.coops)
+    openings = directory.openings()
+    return {
+        COOPS_JSON: _envelope_collection("coops", slugs, slugs, lambda pieces, key: pieces.record),
+        OPENINGS_JSON: _envelope_collection(
+            "openings",
+            [o.key for o in openings],
+            [o.coop_slug for o in openings],
+            lambda pieces, key: pieces.openings[key],
+        ),
+        COOPS_CSV: Collection(
+            _csv_line(CSV_COLUMNS), b"", b"", slugs, slugs, lambda pieces, key: pieces.csv_row
+        ),
+    }
+
+
+class PiecesSource(Protocol):
+    """Where ``bulk_files`` gets each co-op's pieces (``bulkcache.PiecesCache`` keeps them)."""
 
     def pieces(self, coop: Coop, directory: Directory, site_url: str) -> CoopPieces:
-        """Return a co-op's pieces, from the cache when its file has not changed."""
-        known = self.entries.get(coop.slug)
-        if known and known[0] == coop.source.digest:
-            return known[1]
-        made = coop_pieces(coop, directory, site_url)
-        self.entries[coop.slug] = (coop.source.digest, made)
-        return made
-
-    def save(self, slugs: set[str]) -> None:
-        """Write the cache, forgetting co-ops that are gone."""
-        if self.file is None:
-            return
-        kept = {slug: entry for slug, entry in self.entries.items() if slug in slugs}
-        write_versioned(self.file, self.version, kept)
+        """Return a co-op's pieces."""
+        ...
 
 
 def bulk_files(
     directory: Directory,
     site_url: str,
-    cache: PiecesCache | None = None,
+    cache: PiecesSource | None = None,
     only: Container[str] | None = None,
 ) -> dict[str, bytes]:
     """Return the bulk data files (output-relative path → bytes), the same for the same data.
 
-    The collections are joined from each co-op's serialised pieces (cached between builds when
-    ``cache`` is given): the bytes are exactly those of serialising the whole at once. With
-    ``only``, just the files it names are returned (a rebuild writes few).
+    The collections are joined from each co-op's serialised pieces (from ``cache`` when given):
+    the bytes are exactly those of serialising the whole at once. With ``only``, just the files
+    it names are returned (a rebuild writes few).
     """
-    cache = cache or PiecesCache(None, "")
     coops = sorted(directory.coops, key=lambda coop: coop.slug)
-    pieces = {coop.slug: cache.pieces(coop, directory, site_url) for coop in coops}
-    makers: dict[str, Callable[[], bytes]] = {
-        COOPS_JSON: lambda: _envelope("coops", [pieces[coop.slug].record for coop in coops]),
-        OPENINGS_JSON: lambda: _envelope(
-            "openings", [pieces[o.coop_slug].openings[o.key] for o in directory.openings()]
-        ),
-        COOPS_CSV: lambda: b"".join(
-            [_csv_line(CSV_COLUMNS), *(pieces[coop.slug].csv_row for coop in coops)]
-        ),
+    pieces = {
+        coop.slug: cache.pieces(coop, directory, site_url)
+        if cache
+        else coop_pieces(coop, directory, site_url)
+        for coop in coops
+    }
+    files = {
+        name: shape.join(shape.items(pieces.__getitem__))
+        for name, shape in collections(directory).items()
+        if only is None or name in only
     }
     for coop in coops:
-        makers[coop_file(coop.slug)] = pieces[coop.slug].own_file
-    cache.save({coop.slug for coop in coops})
-    return {name: make() for name, make in makers.items() if only is None or name in only}
+        name = coop_file(coop.slug)
+        if only is None or name in only:
+            files[name] = pieces[coop.slug].own_file()
+    return files
 
 
 # --- parts -------------------------------------------------------------------------------------
@@ -271,14 +291,18 @@ def _unindent(item: bytes) -> bytes:
     return item[len(_ITEM_INDENT) :].replace(b"\n" + _ITEM_INDENT, b"\n")
 
 
-def _envelope(key: str, items: list[bytes]) -> bytes:
-    """Return ``{"count": n, "generated_from": ..., key: [items]}`` as ``_dumps`` would write it.
+def _envelope_collection(
+    key: str, keys: list[str], owners: list[str], piece: Callable[[CoopPieces, str], bytes]
+) -> Collection:
+    """Return ``{"count": n, "generated_from": ..., key: [items]}`` as ``_dumps`` writes it.
 
     The items (``_indent``-ed) take the place of a placeholder in the envelope.
     """
-    envelope = _dumps({"generated_from": GENERATED_FROM, "count": len(items), key: _SLOT})
-    listed = b"[\n" + b",\n".join(items) + b"\n  ]" if items else b"[]"
-    return envelope.replace(json.dumps(_SLOT).encode("utf-8"), listed, 1) + b"\n"
+    envelope = _dumps({"generated_from": GENERATED_FROM, "count": len(keys), key: _SLOT})
+    before, after = envelope.split(json.dumps(_SLOT).encode("utf-8"), 1)
+    if not keys:
+        return Collection(before + b"[]" + after + b"\n", b",\n", b"", keys, owners, piece)
+    return Collection(before + b"[\n", b",\n", b"\n  ]" + after + b"\n", keys, owners, piece)
 
 
 def _csv_line(cells: list[Any]) -> bytes:

@@ -97,9 +97,11 @@ def depends_digest(depends: tuple[Coop, ...] | None, everything: str) -> str:
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
-def write_new_file(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write a file as a new file: never through a hard link shared with the previous site.
+def open_new_file(path: str | os.PathLike[str]) -> int:
+    """Create ``path`` as a new file and return its descriptor (noted in the journal).
 
+    Never opens the file already there, which may be a hard link shared with the previous
+    site: that one is unlinked first (a descriptor opened on it before still reads it).
     A large build writes hundreds of thousands of files: each costs one ``open`` that creates
     it, with no check before. Only when something is in the way (the previous site's file) is
     it unlinked, and only when the folder is missing is it made.
@@ -112,14 +114,25 @@ def write_new_file(path: str | os.PathLike[str], data: bytes) -> None:
     except FileNotFoundError:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         handle = os.open(path, _NEW_FILE, 0o666)
+    note_touched(path)
+    return handle
+
+
+def write_all(handle: int, data: bytes) -> None:
+    """Write every byte of ``data`` to the descriptor (``os.write`` may write fewer)."""
+    with memoryview(data) as view:
+        written = 0
+        while written < len(view):
+            written += os.write(handle, view[written:])
+
+
+def write_new_file(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write a file as a new file: never through a hard link shared with the previous site."""
+    handle = open_new_file(path)
     try:
-        with memoryview(data) as view:
-            written = 0
-            while written < len(view):
-                written += os.write(handle, view[written:])
+        write_all(handle, data)
     finally:
         os.close(handle)
-    note_touched(path)
 
 
 FILES_KEY = "__files__"

@@ -23,14 +23,8 @@ from pelican import signals
 from pelican.generators import Generator
 
 from . import clock, labels, urls
-from .export import (
-    COOPS_CSV,
-    COOPS_JSON,
-    OPENINGS_JSON,
-    PiecesCache,
-    bulk_files,
-    coop_file,
-)
+from .bulkwrite import write_bulk_data
+from .export import COOPS_CSV, COOPS_JSON, OPENINGS_JSON, coop_file
 from .facets import FACETS, opening_facets, slice_directory
 from .fediverse import Fediverse, write_changed_files
 from .feeds import FORMATS, Feed, FeedWriter, plan_feeds
@@ -310,7 +304,7 @@ class DirectoryGenerator(Generator):
             """Write the bulk data and the search index; return their timings."""
             timings: dict[str, Any] = {}
             began = time.perf_counter()
-            self._write_bulk_data(output, unchanged)
+            timings["bulk_methods"] = self._write_bulk_data(output, unchanged)
             timings["bulk_data"] = time.perf_counter() - began
             began = time.perf_counter()
             self._write_search(output, unchanged, timings)
@@ -497,22 +491,29 @@ class DirectoryGenerator(Generator):
             coop_file(coop.slug) for coop in self.directory.coops
         ]
 
-    def _write_bulk_data(self, output: Path, unchanged: Any) -> None:
-        """Write /api/ (all co-ops, all openings, CSV, one file per co-op) where it changed."""
+    def _write_bulk_data(self, output: Path, unchanged: Any) -> dict[str, str]:
+        """Write /api/ (all co-ops, all openings, CSV, one file per co-op) where it changed.
+
+        Returns how each collection was written: "patch" (from the previous file), "join",
+        or "kept" (the previous file had the right bytes already); see ``bulkwrite``.
+        """
         collections = [COOPS_JSON, OPENINGS_JSON, COOPS_CSV]
         stale = {name for name in collections if not unchanged(name, None, [name])}
         for coop in self.directory.coops:
             name = coop_file(coop.slug)
             if not unchanged(name, (coop,), [name]):
                 stale.add(name)
-        if stale:
-            cache = PiecesCache.open(
-                self.coopdir.cache_dir / "bulk.pickle" if self.coopdir.cache_dir else None,
-                digest_of([code_version(), self.coopdir.site_url, str(self.directory.today)]),
-            )
-            made = bulk_files(self.directory, self.coopdir.site_url, cache, only=stale)
-            for name, data in made.items():
-                write_new_file(output / name, data)
+        if not stale:
+            return {}
+        version = [code_version(), self.coopdir.output_shaping(), str(self.directory.today)]
+        return write_bulk_data(
+            output,
+            self.directory,
+            self.coopdir.site_url,
+            self.coopdir.cache_dir,
+            digest_of(version),
+            stale,
+        )
 
     def _write_search(self, output: Path, unchanged: Any, timings: dict[str, Any]) -> None:
         """Bring the browser's search index up to date where anything changed.
