@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from jinja2 import FileSystemBytecodeCache
 from pelican import signals
 from pelican.generators import Generator
 
@@ -219,6 +220,12 @@ class DirectoryGenerator(Generator):
         self.timings: dict[str, float] = {"plugin_began": time.time()}
         started = time.perf_counter()
         self.coopdir = CoopdirSettings.from_pelican(self.settings)
+        if self.coopdir.cache_dir:
+            # Compiling the templates costs a few tenths of a second in each build; Jinja keys
+            # what it keeps by each template's source, so an edited template is compiled anew.
+            folder = self.coopdir.cache_dir / "templates"
+            folder.mkdir(parents=True, exist_ok=True)
+            self.env.bytecode_cache = FileSystemBytecodeCache(str(folder))
         today = clock.today()
         cache = None
         if self.coopdir.cache_dir:
