@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from . import urls
@@ -62,6 +62,63 @@ class Page:
         """Return the output file for this page."""
         return urls.save_as(self.url)
 
+    # What a plan's entries all say (``CoopPages`` says it for several pages at once).
+
+    @property
+    def key(self) -> str:
+        """Return the manifest key of this page: its file."""
+        return self.save_as
+
+    @property
+    def files(self) -> list[str]:
+        """Return the files this entry writes."""
+        return [self.save_as]
+
+    @property
+    def urls(self) -> list[str]:
+        """Return the URLs of the pages of this entry (the 404 page has none to list)."""
+        return [] if self.template == "404" else [self.url]
+
+    def pages(self) -> list[Page]:
+        """Return the pages to render for this entry."""
+        return [self]
+
+
+@dataclass(frozen=True)
+class CoopPages:
+    """A co-op's page and its openings' pages, made only when they are to be written.
+
+    Most of a directory's pages belong to one co-op each; a rebuild after a one-file change
+    writes one co-op's, and deciding that must not cost making 60,000 pages (at 10,000
+    co-ops). They are fingerprinted together, by the co-op and its lineage relatives.
+    """
+
+    coop: Coop
+    depends: tuple[Coop, ...]
+    make: Callable[[], list[Page]]
+
+    @property
+    def key(self) -> str:
+        """Return the manifest key of the group."""
+        return f"coop-pages:{self.coop.slug}"
+
+    @cached_property
+    def urls(self) -> list[str]:
+        """Return the co-op's page and its openings' pages, in the order ``pages`` makes them."""
+        return [urls.coop_url(self.coop), *(urls.opening_url(o) for o in self.coop.openings)]
+
+    @property
+    def files(self) -> list[str]:
+        """Return the files the group writes."""
+        return [urls.save_as(url) for url in self.urls]
+
+    def pages(self) -> list[Page]:
+        """Make the pages."""
+        return self.make()
+
+
+PlanEntry = Page | CoopPages
+
 
 @dataclass(frozen=True)
 class CoopView:
@@ -79,19 +136,25 @@ class CoopView:
     source_path: str
 
 
-def coop_view(directory: Directory, coop: Coop, repository_url: str, folder: str) -> CoopView:
-    """Gather what a co-op's page shows."""
+@dataclass(frozen=True)
+class Relatives:
+    """A co-op's lineage, both ways: what its page shows of other co-ops."""
 
-    def state(name: str) -> tuple[Opening, ...]:
-        return tuple(o for o in coop.openings if directory.opening_state(o) == name)
+    spun_off_from: tuple[Coop, ...]
+    spin_offs: tuple[Coop, ...]
+    merged_into: Coop | None
+    merged_from: tuple[Coop, ...]
 
+    def all(self) -> tuple[Coop, ...]:
+        """Return every relative (a change to any of them changes the co-op's page)."""
+        merged_into = (self.merged_into,) if self.merged_into else ()
+        return (*self.spun_off_from, *self.spin_offs, *self.merged_from, *merged_into)
+
+
+def relatives(directory: Directory, coop: Coop) -> Relatives:
+    """Look up a co-op's lineage in the directory, both ways."""
     lineage = coop.lineage
-    source_path = f"{folder}/{coop.slug}.yaml"
-    return CoopView(
-        coop=coop,
-        open=state("open"),
-        upcoming=state("upcoming"),
-        closed=state("closed"),
+    return Relatives(
         spun_off_from=tuple(
             directory.by_slug[s] for s in (lineage.spun_off_from if lineage else ())
         ),
@@ -100,6 +163,26 @@ def coop_view(directory: Directory, coop: Coop, repository_url: str, folder: str
         if lineage and lineage.merged_into
         else None,
         merged_from=tuple(directory.merged_from(coop)),
+    )
+
+
+def coop_view(directory: Directory, coop: Coop, repository_url: str, folder: str) -> CoopView:
+    """Gather what a co-op's page shows."""
+
+    def state(name: str) -> tuple[Opening, ...]:
+        return tuple(o for o in coop.openings if directory.opening_state(o) == name)
+
+    family = relatives(directory, coop)
+    source_path = f"{folder}/{coop.slug}.yaml"
+    return CoopView(
+        coop=coop,
+        open=state("open"),
+        upcoming=state("upcoming"),
+        closed=state("closed"),
+        spun_off_from=family.spun_off_from,
+        spin_offs=family.spin_offs,
+        merged_into=family.merged_into,
+        merged_from=family.merged_from,
         edit_url=f"{repository_url.rstrip('/')}/edit/main/{source_path}",
         source_path=source_path,
     )
@@ -112,8 +195,8 @@ def plan_pages(
     folder: str = "coops",
     slices: dict[str, list[Slice]] | None = None,
     site_url: str = "http://localhost:8000",
-) -> list[Page]:
-    """Return every page of the site, in a stable order."""
+) -> list[PlanEntry]:
+    """Return every page of the site, in a stable order (a co-op's pages as one entry)."""
     slices = slices if slices is not None else slice_directory(directory)
     return list(_plan(directory, repository_url, folder, slices, site_url))
 
@@ -127,7 +210,7 @@ def _plan(
     folder: str,
     slices: dict[str, list[Slice]],
     site_url: str,
-) -> Iterator[Page]:
+) -> Iterator[PlanEntry]:
     listed = directory.listed_coops()
     open_openings = directory.open_openings()
     yield Page(
@@ -179,35 +262,11 @@ def _plan(
         },
     )
     for coop in directory.coops:
-        view = coop_view(directory, coop, repository_url, folder)
-        relatives = (*view.spun_off_from, *view.spin_offs, *view.merged_from)
-        if view.merged_into:
-            relatives += (view.merged_into,)
-        yield Page(
-            urls.coop_url(coop),
-            "coop",
-            coop.name,
-            LazyContext(
-                {"view": view, "coop": coop},
-                {"jsonld": partial(organization, coop, site_url=site_url)},
-            ),
-            depends=(coop, *relatives),
-            feeds=()
-            if coop.status == "dissolved"
-            else links_for(urls.coop_url(coop), f"Openings at {coop.name}"),
+        yield CoopPages(
+            coop,
+            (coop, *relatives(directory, coop).all()),
+            partial(_coop_pages, directory, coop, repository_url, folder, site_url),
         )
-        for opening in coop.openings:
-            state = directory.opening_state(opening)
-            yield Page(
-                urls.opening_url(opening),
-                "opening",
-                f"{opening.title} at {coop.name}",
-                LazyContext(
-                    {"opening": opening, "coop": coop, "state": state},
-                    {"jsonld": partial(_posting, opening, coop, state, site_url)},
-                ),
-                depends=(coop,),
-            )
     for facet in FACETS:
         yield Page(
             facet.url,
@@ -221,6 +280,43 @@ def _plan(
         for one in slices[facet.key]:
             yield _slice_page(one, directory)
     yield Page("/404.html", "404", "Page not found")
+
+
+def _coop_pages(
+    directory: Directory, coop: Coop, repository_url: str, folder: str, site_url: str
+) -> list[Page]:
+    """Make a co-op's page and its openings' pages."""
+    view = coop_view(directory, coop, repository_url, folder)
+    pages = [
+        Page(
+            urls.coop_url(coop),
+            "coop",
+            coop.name,
+            LazyContext(
+                {"view": view, "coop": coop},
+                {"jsonld": partial(organization, coop, site_url=site_url)},
+            ),
+            depends=(coop, *relatives(directory, coop).all()),
+            feeds=()
+            if coop.status == "dissolved"
+            else links_for(urls.coop_url(coop), f"Openings at {coop.name}"),
+        )
+    ]
+    for opening in coop.openings:
+        state = directory.opening_state(opening)
+        pages.append(
+            Page(
+                urls.opening_url(opening),
+                "opening",
+                f"{opening.title} at {coop.name}",
+                LazyContext(
+                    {"opening": opening, "coop": coop, "state": state},
+                    {"jsonld": partial(_posting, opening, coop, state, site_url)},
+                ),
+                depends=(coop,),
+            )
+        )
+    return pages
 
 
 def _posting(opening: Opening, coop: Coop, state: str, site_url: str) -> dict[str, Any]:

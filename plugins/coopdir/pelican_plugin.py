@@ -47,7 +47,7 @@ from .incremental import (
 from .keys import default_keys_dir
 from .load import LoadSettings, load_directory
 from .model import Coop, Directory
-from .pages import Page, plan_pages
+from .pages import PlanEntry, plan_pages
 from .parallel import start_forked
 from .parsecache import ParseCache, code_version
 from .problems import InvalidDirectory
@@ -114,16 +114,12 @@ SERVER_FILES = "/servers"
 class WriteWork:
     """What phase two must write again: pages, feeds, co-ops' fediverse documents."""
 
-    pages: list[Page]
+    pages: list[PlanEntry]
     feeds: list[Feed]
     coops: list[Coop]
     known_names: dict[str, list[str]]
     """The fediverse file names of the co-ops (and site) that need nothing written."""
     fediverse: Fediverse
-
-    def size(self) -> int:
-        """Count the things to write."""
-        return len(self.pages) + len(self.feeds) + len(self.coops)
 
     def chunks(self, count: int) -> list[WriteWork]:
         """Cut the work into ``count`` chunks of nearly equal cost (every count-th item each)."""
@@ -208,7 +204,8 @@ class DirectoryGenerator(Generator):
     """Load coops/ into a Directory and plan its pages (phase one); write them (phase two)."""
 
     directory: Directory
-    pages: list[Page]
+    pages: list[PlanEntry]
+    """Every page, a co-op's own and its openings' as one entry (made when written)."""
     coopdir: CoopdirSettings
 
     def generate_context(self) -> None:
@@ -369,7 +366,7 @@ class DirectoryGenerator(Generator):
         logger.info(
             "coopdir: rendered %d of %d pages, %d of %d feeds",
             rendered,
-            len(self.pages),
+            self._page_count(),
             len(work.feeds),
             len(self.feeds),
         )
@@ -380,7 +377,8 @@ class DirectoryGenerator(Generator):
         site_files = self._site_files(unchanged)
         # Every file this build leaves, but for folders written whole (theme, search index).
         feed_files = [feed.url(fmt).lstrip("/") for feed in self.feeds for fmt in FORMATS]
-        keep = {page.save_as for page in self.pages} | set(feed_files) | set(site_files)
+        keep = {name for entry in self.pages for name in entry.files}
+        keep |= set(feed_files) | set(site_files)
         keep |= set(api_files) | set(fediverse)
         keep |= {Path(p).relative_to(output).as_posix() for p in writer.written_files}
         static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
@@ -407,7 +405,7 @@ class DirectoryGenerator(Generator):
     def _stale_work(self, unchanged: Any) -> WriteWork:
         """Decide which pages, feeds and co-ops' fediverse documents must be written again."""
         pages = [
-            page for page in self.pages if not unchanged(page.save_as, page.depends, [page.save_as])
+            entry for entry in self.pages if not unchanged(entry.key, entry.depends, entry.files)
         ]
         feeds = []
         for feed in self.feeds:
@@ -462,15 +460,16 @@ class DirectoryGenerator(Generator):
         rendered = 0
         names: dict[str, list[str]] = {}
         for work in works:
-            for page in work.pages:
-                writer.write_file(
-                    page.save_as,
-                    self.get_template(page.template),
-                    self.context,
-                    page=page,
-                    **page.context,
-                )
-            rendered += len(work.pages)
+            for entry in work.pages:
+                for page in entry.pages():
+                    writer.write_file(
+                        page.save_as,
+                        self.get_template(page.template),
+                        self.context,
+                        page=page,
+                        **page.context,
+                    )
+                    rendered += 1
             for feed in work.feeds:
                 for name, data in self.feed_writer.files(feed).items():
                     write_new_file(output / name, data)
@@ -490,7 +489,11 @@ class DirectoryGenerator(Generator):
 
     def _site_size(self) -> int:
         """Count what a full build writes: pages, feeds and co-ops (each with its own files)."""
-        return len(self.pages) + len(self.feeds) + len(self.directory.coops)
+        return self._page_count() + len(self.feeds) + len(self.directory.coops)
+
+    def _page_count(self) -> int:
+        """Count the pages of the site."""
+        return sum(len(entry.files) for entry in self.pages)
 
     def _bulk_names(self) -> list[str]:
         """Return the names of the bulk data files: the collections, one file per co-op."""
@@ -536,7 +539,7 @@ class DirectoryGenerator(Generator):
     def _fediverse(self) -> Fediverse:
         """Return the maker of the fediverse documents, with this build's settings."""
         note = self.env.get_template("ap_note.html")
-        page_urls = {page.url for page in self.pages}
+        page_urls = {url for entry in self.pages for url in entry.urls}
         site_url = self.coopdir.site_url
         return Fediverse(
             self.directory,
@@ -595,7 +598,7 @@ class DirectoryGenerator(Generator):
 
     def _site_files(self, unchanged: Any) -> list[str]:
         """Write sitemap.xml and robots.txt unless the list of pages is as it was; name them."""
-        pages = [page.url for page in self.pages if page.template != "404"]
+        pages = [url for entry in self.pages for url in entry.urls]
         pages += [f"/{p.url}" for p in self.context.get("pages", ())]
         names = ["sitemap.xml", "robots.txt"]
         if not unchanged(f"site-files@{digest_of(pages)}", (), names):
