@@ -189,8 +189,9 @@ def phases_line(run: Run) -> str:
     around = ("staging", "pelican_process", "swap")  # build.py's steps around Pelican
     # The bulk data and the search index are written inside "render": before the pages when
     # the build runs in one process, in the second process alongside them when in two; deciding
-    # what to write ("plan_writes") is inside it too, and reading the files inside "load".
-    inside = ("bulk_data", "search", "plan_writes", "load_files")
+    # what to write ("plan_writes") and the site's own fediverse files are inside it too, and
+    # reading the files inside "load".
+    inside = ("bulk_data", "search", "plan_writes", "fediverse_site", "load_files")
     processes = run.phases.get("render_processes", 1)
     parts, plugin = [], 0.0
     for name, value in run.phases.items():

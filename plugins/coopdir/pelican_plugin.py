@@ -341,12 +341,14 @@ class DirectoryGenerator(Generator):
             self.timings["plan_writes"] = time.perf_counter() - started
             chunks = work.chunks(WORK_CHUNKS)
             mine = self._write_share(writer, pulled(counter, chunks), fingerprints)
+            site_names = self._write_site_fediverse(output, work)  # while the child finishes
             results = [mine, other()]
         else:
             started = time.perf_counter()
             work = self._stale_work(unchanged)
             self.timings["plan_writes"] = time.perf_counter() - started
             results = [self._write_share(writer, [work], fingerprints, site_wide)]
+            site_names = self._write_site_fediverse(output, work)
         for result in results:
             fragments.merge(result.fragments)
             writer._written_files.update(result.written)
@@ -354,7 +356,8 @@ class DirectoryGenerator(Generator):
             fingerprints.new.update(result.fingerprints)
             self.timings.update(result.timings)
         rendered = sum(result.rendered for result in results)
-        fediverse_names = work.known_names | {
+        fediverse_names = work.known_names | site_names
+        fediverse_names |= {
             slug: names for result in results for slug, names in result.fediverse.items()
         }
         self.timings["render"] = time.perf_counter() - render_started
@@ -371,9 +374,7 @@ class DirectoryGenerator(Generator):
             len(self.feeds),
         )
         api_files = self._bulk_names()
-        started = time.perf_counter()
-        fediverse = self._write_fediverse_site(output, unchanged, fediverse_names, work.fediverse)
-        self.timings["fediverse_site"] = time.perf_counter() - started
+        fediverse = self._keep_fediverse_names(fediverse_names)
         site_files = self._site_files(unchanged)
         # Every file this build leaves, but for folders written whole (theme, search index).
         feed_files = [feed.url(fmt).lstrip("/") for feed in self.feeds for fmt in FORMATS]
@@ -561,26 +562,26 @@ class DirectoryGenerator(Generator):
         """Return where the names of each co-op's fediverse files are kept between builds."""
         return self.coopdir.cache_dir / "fediverse.json" if self.coopdir.cache_dir else None
 
-    def _write_fediverse_site(
-        self,
-        output: Path,
-        unchanged: Any,
-        names: dict[str, list[str]],
-        fediverse: Fediverse,
-    ) -> list[str]:
-        """Write the site's own fediverse files if any co-op changed; return every fediverse name.
+    def _write_site_fediverse(self, output: Path, work: WriteWork) -> dict[str, list[str]]:
+        """Write the site's own fediverse files and the web servers' configurations if stale.
 
         A co-op's documents are made again only when its file changed (``_stale_work``), the
-        site's own (the directory's actor boosts every opening) when any did; the names each
-        wrote last time are kept in the cache folder.
+        site's own (the directory's actor boosts every opening) when any did, the servers'
+        when the list of accounts did. Returns the names of what it wrote.
         """
-        names = dict(names)
-        makers = {SITE_FILES: fediverse.site_files, SERVER_FILES: fediverse.server_files}
+        started = time.perf_counter()
+        written: dict[str, list[str]] = {}
+        makers = {SITE_FILES: work.fediverse.site_files, SERVER_FILES: work.fediverse.server_files}
         for key, make in makers.items():
-            if key not in names:
+            if key not in work.known_names:
                 files = make()
                 write_changed_files(output, files, compare=self.coopdir.incremental)
-                names[key] = sorted(files)
+                written[key] = sorted(files)
+        self.timings["fediverse_site"] = time.perf_counter() - started
+        return written
+
+    def _keep_fediverse_names(self, names: dict[str, list[str]]) -> list[str]:
+        """Keep the names of every co-op's (and the site's) fediverse files; return them all."""
         names_file = self._fediverse_names_file()
         if names_file is not None:
             names_file.parent.mkdir(parents=True, exist_ok=True)
