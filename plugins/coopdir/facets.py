@@ -127,21 +127,23 @@ def slice_directory(directory: Directory) -> dict[str, list[Slice]]:
     """Return every non-empty slice of every facet, sorted by label, keyed by facet."""
     listed = directory.listed_coops()
     position = {coop.slug: index for index, coop in enumerate(listed)}
-    open_openings = directory.open_openings()
+    by_slug = directory.by_slug
+    pairs = [(opening, by_slug[opening.coop_slug]) for opening in directory.open_openings()]
     result: dict[str, list[Slice]] = {}
     for facet in FACETS:
         coops: dict[str, list[Coop]] = {}
         openings: dict[str, list[Opening]] = {}
         hiring_coops: set[tuple[str, str]] = set()  # (kind, slug): a set, not a list scan
-        for opening in open_openings:
-            coop = directory.by_slug[opening.coop_slug]
-            for value in dict.fromkeys(facet.opening_values(opening, coop)):
+        kinds = facet.key == "kinds"
+        opening_values, coop_values = facet.opening_values, facet.coop_values
+        for opening, coop in pairs:
+            for value in dict.fromkeys(opening_values(opening, coop)):
                 openings.setdefault(value, []).append(opening)
-                if facet.key == "kinds" and (value, coop.slug) not in hiring_coops:
+                if kinds and (value, coop.slug) not in hiring_coops:
                     hiring_coops.add((value, coop.slug))
                     coops.setdefault(value, []).append(coop)
         for coop in listed:
-            for value in dict.fromkeys(facet.coop_values(coop)):
+            for value in dict.fromkeys(coop_values(coop)):
                 coops.setdefault(value, []).append(coop)
         values = set(coops) | set(openings)
         slices = [
@@ -149,7 +151,10 @@ def slice_directory(directory: Directory) -> dict[str, list[Slice]]:
                 facet=facet,
                 value=value,
                 label=facet.label(value),
-                coops=tuple(sorted(coops.get(value, ()), key=lambda c: position[c.slug])),
+                # Lists made from ``listed`` are in its order already; kinds come by openings.
+                coops=tuple(sorted(coops.get(value, ()), key=lambda c: position[c.slug]))
+                if kinds
+                else tuple(coops.get(value, ())),
                 openings=tuple(openings.get(value, ())),
             )
             for value in values

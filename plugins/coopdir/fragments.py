@@ -49,8 +49,8 @@ class FragmentCache:
         self.stored = stored is not None
         """Whether the file holds pieces of this version (else ``save`` must write them)."""
         self.news = FragmentNews()
-        # Each item's key, made once per build: (id of the item, with a document id?) → key.
-        self._keys: dict[tuple[int, bool], str] = {}
+        # Each item's key, made once per build, by the item's id: with a document id, without.
+        self._keys: tuple[dict[int, str], dict[int, str]] = ({}, {})
 
     def each(
         self,
@@ -72,13 +72,13 @@ class FragmentCache:
         group: Group = (render.name, *extra)
         cached = self.pieces.setdefault(group, {})
         used = self.news.used.setdefault(group, set())
-        keys, with_doc = self._keys, search_ids is not None
+        keys = self._keys[search_ids is None]
         joined: list[str] = []
         made = 0
         for item in items:
-            key = keys.get((id(item), with_doc))
+            key = keys.get(id(item))
             if key is None:
-                key = keys[(id(item), with_doc)] = self._key(item, directory, search_ids)
+                key = keys[id(item)] = self._key(item, directory, search_ids)
             piece = cached.get(key)
             if piece is None:
                 arguments = self._arguments(item, directory, search_ids)
@@ -95,10 +95,10 @@ class FragmentCache:
         """Say what the item's piece shows: its co-op's file, the opening, its document id."""
         if isinstance(item, Coop):
             doc = None if ids is None else ids[urls.coop_url(item)]
-            return f"{item.slug}\0{item.source.digest}\0{doc}"
+            return f"{item.fingerprint}\0{doc}"
         coop = directory.by_slug[item.coop_slug]  # type: ignore[union-attr]
         doc = None if ids is None else ids[urls.opening_url(item)]
-        return f"{coop.slug}\0{coop.source.digest}\0{item.id}\0{doc}"
+        return f"{coop.fingerprint}\0{item.id}\0{doc}"
 
     @staticmethod
     def _arguments(item: Coop | Opening, directory: Directory | None, ids: dict | None) -> tuple:

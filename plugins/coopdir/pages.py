@@ -79,6 +79,11 @@ class Page:
         """Return the URLs of the pages of this entry (the 404 page has none to list)."""
         return [] if self.template == "404" else [self.url]
 
+    @property
+    def count(self) -> int:
+        """Count the pages of this entry."""
+        return 1
+
     def pages(self) -> list[Page]:
         """Return the pages to render for this entry."""
         return [self]
@@ -107,10 +112,15 @@ class CoopPages:
         """Return the co-op's page and its openings' pages, in the order ``pages`` makes them."""
         return [urls.coop_url(self.coop), *(urls.opening_url(o) for o in self.coop.openings)]
 
-    @property
+    @cached_property
     def files(self) -> list[str]:
         """Return the files the group writes."""
         return [urls.save_as(url) for url in self.urls]
+
+    @property
+    def count(self) -> int:
+        """Count the group's pages."""
+        return 1 + len(self.coop.openings)
 
     def pages(self) -> list[Page]:
         """Make the pages."""

@@ -494,7 +494,7 @@ class DirectoryGenerator(Generator):
 
     def _page_count(self) -> int:
         """Count the pages of the site."""
-        return sum(len(entry.files) for entry in self.pages)
+        return sum(entry.count for entry in self.pages)
 
     def _bulk_names(self) -> list[str]:
         """Return the names of the bulk data files: the collections, one file per co-op."""
