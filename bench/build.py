@@ -143,6 +143,9 @@ def run_measured(command: list[str], *, cwd: Path, output: Path) -> Run:
     """Run a build in a fresh process; return its wall time and the peak RSS of its tree."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "COOPDIR_KEYS_DIR": str(KEYS)}
     cwd.mkdir(parents=True, exist_ok=True)
+    # Every build starts with nothing left to write back from the one before (a 10k build
+    # leaves gigabytes dirty, which the kernel would flush during the next one, whichever tool).
+    os.sync()
     with tempfile.NamedTemporaryFile("r", suffix=".rss", dir=cwd) as report:
         if Path("/usr/bin/time").exists():
             wrapped = ["/usr/bin/time", "-f", "%M", "-o", report.name, *command]
