@@ -139,6 +139,21 @@ def prepare_keys(slugs: list[str]) -> None:
     print(f"fediverse keys ready in {KEYS} ({time.perf_counter() - started:.1f} s)")
 
 
+def file_creation_microseconds(folder: Path, count: int = 3000) -> float:
+    """Time creating small files in folders, as a build does: the disk's state, for the record.
+
+    It varies more than tenfold on this machine (see NO_DELETIONS_WHILE_TIMING), and a site
+    build of ours creates 34 files per co-op: a slow disk shows up here first.
+    """
+    probe = folder / "file-creation-probe"
+    started = time.perf_counter()
+    for number in range(count):
+        if number % 10 == 0:
+            (probe / str(number)).mkdir(parents=True)
+        (probe / str(number - number % 10) / f"{number}.html").write_bytes(b"x" * 2000)
+    return (time.perf_counter() - started) / count * 1e6
+
+
 def run_measured(command: list[str], *, cwd: Path, output: Path) -> Run:
     """Run a build in a fresh process; return its wall time and the peak RSS of its tree."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "COOPDIR_KEYS_DIR": str(KEYS)}
@@ -466,9 +481,10 @@ def bench_size(size: int, runs: int, *, baseline: bool, tmp: Path) -> dict:
     if baseline:
         write_articles(paths, tmp / "content")
         settings.write_text(PELICAN_SETTINGS, "utf-8")
+    probe = file_creation_microseconds(tmp)
     print(f"\nN = {size:,}: generated {size:,} co-ops x {OPENINGS} openings ({megabytes:.1f} MB)"
           f"{' and as many articles' if baseline else ''} in {time.perf_counter() - started:.1f} s;"
-          f" {runs} run(s) each")
+          f" {runs} run(s) each; creating a small file took {probe:.0f} µs")
     results: dict[str, list[Run]] = {"coopdir": [], "pelican": []}
     pages: dict[str, int] = {}
     outputs: list[dict[str, str]] = []
