@@ -16,9 +16,9 @@ from pathlib import Path
 from .export import CoopPieces, coop_pieces
 from .model import Coop, Directory
 from .parsecache import LOCK_WAIT, PROTOCOL
+from .sqlitecache import META, adopt_version, reading
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+_SCHEMA = META + """
 CREATE TABLE IF NOT EXISTS pieces (
     slug TEXT PRIMARY KEY,
     digest TEXT NOT NULL,
@@ -93,11 +93,8 @@ class PiecesCache:
         if self.file is None or not self.file.is_file():
             return {}
         try:
-            with contextlib.closing(
-                sqlite3.connect(f"{self.file.absolute().as_uri()}?mode=ro", uri=True)
-            ) as db:
-                stored = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-                if not stored or stored[0] != self.version:
+            with reading(self.file, self.version) as db:
+                if db is None:
                     return {}
                 rows = db.execute(
                     f"SELECT slug, digest, record, csv_row, openings FROM pieces{where}",  # noqa: S608 - fixed clauses
@@ -118,11 +115,8 @@ class PiecesCache:
             db.executescript(_SCHEMA)
             db.execute("BEGIN IMMEDIATE")
             try:
-                stored = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
                 made = self._made
-                if not stored or stored[0] != self.version:
-                    db.execute("DELETE FROM pieces")
-                    db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (self.version,))
+                if adopt_version(db, self.version, "pieces"):
                     made = set(self.entries)
                 if slugs is not None:
                     stored_slugs = {slug for (slug,) in db.execute("SELECT slug FROM pieces")}

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .sqlitecache import META, adopt_version, reading
+
 PACKAGE = Path(__file__).resolve().parent
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 
@@ -62,8 +64,7 @@ def write_versioned(file: Path, version: str, data: Any) -> None:
 Stamp = tuple[int, int, int]
 """What says a file is unchanged without reading it: size, modification time (ns), inode."""
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+_SCHEMA = META + """
 CREATE TABLE IF NOT EXISTS entries (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -189,11 +190,8 @@ def _read_rows(file: Path, version: str) -> dict[str, _Row]:
     if not file.is_file():
         return {}
     try:
-        with contextlib.closing(
-            sqlite3.connect(f"{file.absolute().as_uri()}?mode=ro", uri=True)
-        ) as db:
-            stored = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-            if not stored or stored[0] != version:
+        with reading(file, version) as db:
+            if db is None:
                 return {}
             return {
                 path: _Row((size, mtime_ns, inode), digest, shown, blob)
@@ -209,10 +207,7 @@ def _write_rows(cache: ParseCache) -> None:
     with contextlib.closing(_connect(cache.file)) as db:
         db.execute("BEGIN IMMEDIATE")
         try:
-            stored = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-            if not stored or stored[0] != cache.version:
-                db.execute("DELETE FROM entries")
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (cache.version,))
+            if adopt_version(db, cache.version, "entries"):
                 written = cache.rows
             else:
                 written = cache._written
