@@ -176,13 +176,14 @@ def relatives(directory: Directory, coop: Coop) -> Relatives:
     )
 
 
-def coop_view(directory: Directory, coop: Coop, repository_url: str, folder: str) -> CoopView:
-    """Gather what a co-op's page shows."""
+def coop_view(
+    directory: Directory, coop: Coop, family: Relatives, repository_url: str, folder: str
+) -> CoopView:
+    """Gather what a co-op's page shows (``family``: its lineage, looked up once)."""
 
     def state(name: str) -> tuple[Opening, ...]:
         return tuple(o for o in coop.openings if directory.opening_state(o) == name)
 
-    family = relatives(directory, coop)
     source_path = f"{folder}/{coop.slug}.yaml"
     return CoopView(
         coop=coop,
@@ -272,10 +273,11 @@ def _plan(
         },
     )
     for coop in directory.coops:
+        family = relatives(directory, coop)
         yield CoopPages(
             coop,
-            (coop, *relatives(directory, coop).all()),
-            partial(_coop_pages, directory, coop, repository_url, folder, site_url),
+            (coop, *family.all()),
+            partial(_coop_pages, directory, coop, family, repository_url, folder, site_url),
         )
     for facet in FACETS:
         yield Page(
@@ -293,10 +295,15 @@ def _plan(
 
 
 def _coop_pages(
-    directory: Directory, coop: Coop, repository_url: str, folder: str, site_url: str
+    directory: Directory,
+    coop: Coop,
+    family: Relatives,
+    repository_url: str,
+    folder: str,
+    site_url: str,
 ) -> list[Page]:
     """Make a co-op's page and its openings' pages."""
-    view = coop_view(directory, coop, repository_url, folder)
+    view = coop_view(directory, coop, family, repository_url, folder)
     pages = [
         Page(
             urls.coop_url(coop),
@@ -306,7 +313,7 @@ def _coop_pages(
                 {"view": view, "coop": coop},
                 {"jsonld": partial(organization, coop, site_url=site_url)},
             ),
-            depends=(coop, *relatives(directory, coop).all()),
+            depends=(coop, *family.all()),
             feeds=()
             if coop.status == "dissolved"
             else links_for(urls.coop_url(coop), f"Openings at {coop.name}"),
