@@ -6,8 +6,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from coopdir.markdown import render_markdown, sanitise_html
+from coopdir.markdown import _prose_paragraphs, _render_markdown, render_markdown, sanitise_html
 
 HOSTILE = {
     "script-tag": "Hello <script>alert(1)</script> world",
@@ -139,3 +141,44 @@ def test_relative_links_are_not_kept(markdown: str) -> None:
     soup = BeautifulSoup(render_markdown(markdown), "html.parser")
     for link in soup.find_all("a", href=True):
         assert urlsplit(link["href"]).scheme in ALLOWED_SCHEMES, link
+
+
+_PROSE_PUNCTUATION = list(" ,.;:?!'()/%-")
+_letters = st.characters(categories=("L",))
+_prose_line = st.builds(
+    lambda first, rest: first + rest,
+    _letters,
+    st.text(
+        st.one_of(_letters, st.characters(categories=("N",)), st.sampled_from(_PROSE_PUNCTUATION))
+    ),
+)
+_prose = st.lists(st.one_of(st.just(""), _prose_line), max_size=8).map("\n".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_prose)
+def test_plain_prose_skips_the_parser_and_gives_the_same_html(text: str) -> None:
+    """Plain paragraphs take the quick way, and show exactly what the parser would have made."""
+    assume(_prose_paragraphs(text) is not None)
+    assert render_markdown.__wrapped__(text) == _render_markdown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. a list, not prose",
+        "Two spaces end this line  \nso it breaks",
+        "- a dash starts a list",
+        "Some *emphasis* here",
+        "A heading\n---",
+        "    indented code",
+        "Tom & Jerry",
+        'She said "hi"',
+        "snake_case",
+        "A line \nwith a trailing space",
+    ],
+)
+def test_text_that_markdown_reads_is_not_taken_for_prose(text: str) -> None:
+    """Anything Markdown (or an HTML escape) gives a meaning goes through the parser."""
+    assert _prose_paragraphs(text) is None
+    assert render_markdown(text) == _render_markdown(text)

@@ -40,6 +40,8 @@ class LoadSettings:
     """An opening with no ``closes`` closes this many days after ``posted``."""
     max_file_bytes: int = 256 * 1024
     """A co-op file larger than this is refused (a real one is a few kilobytes)."""
+    parallel_from: int | None = None
+    """Check files in two processes from this many files to read on (None: ``PARALLEL_FROM``)."""
 
 
 def display_path(path: Path) -> str:
@@ -227,19 +229,26 @@ PARALLEL_FROM = 400
 
 
 def _check_all(
-    work: list[tuple[Path, str, bool]], settings: LoadSettings, today: dt.date, render: bool
+    work: list[tuple[Path, str, bool]],
+    settings: LoadSettings,
+    today: dt.date,
+    render: bool,
+    stats: dict[str, Any],
 ) -> list[_FileResult]:
     """Check files, half of them in a second process when there are many (cold builds).
 
     Results come back in the order of ``work``, so problems and directory checks see files in
     the same order either way. A process with other threads (a server, a test run) stays serial.
     """
+    parallel_from = PARALLEL_FROM if settings.parallel_from is None else settings.parallel_from
+    stats["load_processes"] = 1
     if (
-        len(work) < PARALLEL_FROM
+        len(work) < max(parallel_from, 2)
         or "fork" not in multiprocessing.get_all_start_methods()
         or threading.active_count() > 1  # a fork copies locks other threads may hold
     ):
         return [_check_file(*one, settings, today, render) for one in work]
+    stats["load_processes"] = 2
     half = len(work) // 2
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
@@ -258,10 +267,12 @@ def check_paths(
     settings: LoadSettings | None = None,
     today: dt.date | None = None,
     cache: ParseCache | None = None,
+    stats: dict[str, Any] | None = None,
 ) -> tuple[list[Coop], list[Problem]]:
     """Check co-op files and folders; return the co-ops (only if all is well) and all problems.
 
-    With a ``cache``, files unchanged since it was written are not read again.
+    With a ``cache``, files unchanged since it was written are not read again. ``stats``, if
+    given, learns how many processes read files (``load_processes``).
     """
     settings = settings or LoadSettings()
     today = today or clock.today()
@@ -288,9 +299,8 @@ def check_paths(
         waiting.append((len(checked), key, stamp))
         checked.append(None)
         work.append((path, shown, name_problem is None))
-    for (index, key, stamp), (_, shown, _), result in zip(
-        waiting, work, _check_all(work, settings, today, render=cache is not None), strict=True
-    ):
+    results = _check_all(work, settings, today, cache is not None, {} if stats is None else stats)
+    for (index, key, stamp), (_, shown, _), result in zip(waiting, work, results, strict=True):
         problems.extend(result.problems)
         checked[index] = result.slim
         if result.coop is not None:
@@ -315,11 +325,16 @@ def load_directory(
     settings: LoadSettings | None = None,
     today: dt.date | None = None,
     cache: ParseCache | None = None,
+    stats: dict[str, Any] | None = None,
 ) -> Directory:
     """Load every co-op file into a Directory; raise InvalidDirectory listing every problem."""
     today = today or clock.today()
     coops, problems = check_paths(
-        [paths] if isinstance(paths, Path) else paths, settings=settings, today=today, cache=cache
+        [paths] if isinstance(paths, Path) else paths,
+        settings=settings,
+        today=today,
+        cache=cache,
+        stats=stats,
     )
     if problems:
         raise InvalidDirectory(problems)

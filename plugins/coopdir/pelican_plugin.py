@@ -45,7 +45,7 @@ from .incremental import (
     write_next_journal,
 )
 from .keys import default_keys_dir
-from .load import LoadSettings, load_directory
+from .load import PARALLEL_FROM, LoadSettings, load_directory
 from .model import Coop, Directory
 from .pages import PlanEntry, plan_pages
 from .parallel import start_forked
@@ -232,10 +232,13 @@ class DirectoryGenerator(Generator):
             self.directory = load_directory(
                 self.coopdir.coops_path,
                 settings=LoadSettings(
-                    self.coopdir.default_opening_days, self.coopdir.max_file_bytes
+                    self.coopdir.default_opening_days,
+                    self.coopdir.max_file_bytes,
+                    min(PARALLEL_FROM, self.coopdir.parallel_from),
                 ),
                 today=today,
                 cache=cache,
+                stats=self.timings,
             )
         except InvalidDirectory as error:
             # One record for all problems: with --fatal, Pelican stops at the first error record.
