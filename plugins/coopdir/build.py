@@ -11,10 +11,10 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
+from . import pelicanrun
 from .incremental import (
     JOURNAL,
     MANIFEST,
@@ -27,14 +27,11 @@ from .incremental import (
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-def pelican_command(
+def pelican_arguments(
     staging: Path, settings_file: Path, content: Path, *, keep_output: bool
 ) -> list[str]:
-    """Return the Pelican command line, strict: any warning or error fails the build."""
+    """Return Pelican's arguments, strict: any warning or error fails the build."""
     command = [
-        sys.executable,
-        "-m",
-        "coopdir.pelicanrun",  # Pelican, without the seconds of freeing its heap at exit
         str(content),
         "-s",
         str(settings_file),
@@ -262,20 +259,21 @@ def build_site(
         "COOPDIR_INCREMENTAL": "1" if incremental else "0",
     }
     staged = time.perf_counter() - started
-    command = pelican_command(staging, settings_file, content, keep_output=incremental)
+    arguments = pelican_arguments(staging, settings_file, content, keep_output=incremental)
     started = time.perf_counter()
     launched = time.time()
-    result = subprocess.run(command, env=env, check=False)
+    # Pelican, without the seconds of freeing its heap at exit (pelicanrun.py)
+    returncode = pelicanrun.run(arguments, env)
     pelican = time.perf_counter() - started
     ended = time.time()
-    if result.returncode != 0:
+    if returncode != 0:
         if spare.exists():
             shutil.rmtree(staging, ignore_errors=True)
         else:  # any tree will do as the spare: the next rebuild syncs it
             os.rename(staging, spare)
         (cache / NEXT_MANIFEST).unlink(missing_ok=True)
         (cache / NEXT_JOURNAL).unlink(missing_ok=True)
-        return result.returncode
+        return returncode
     started = time.perf_counter()
     # After a full build every file is new: the old site would not save the next rebuild any
     # work, so it is removed (the next rebuild links a fresh staging folder instead).
