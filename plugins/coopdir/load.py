@@ -254,6 +254,10 @@ def _check_all(
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         theirs = pool.submit(_check_files_elsewhere, work[half:], settings, today, render)
         mine = [_check_file(*one, settings, today, render) for one in work[:half]]
+        if render:  # a cache will keep them: pickle them while the other process still works
+            for result in mine:
+                if result.coop is not None:
+                    result.pickled = pickle.dumps((result.coop, result.slim), PROTOCOL)
         others = theirs.result()
     for result in others:
         if result.pickled is not None:

@@ -345,19 +345,23 @@ class DirectoryGenerator(Generator):
             chunks = work.chunks(WORK_CHUNKS)
             mine = self._write_share(writer, pulled(counter, chunks), fingerprints)
             site_names = self._write_site_fediverse(output, work)  # while the child finishes
+            started = time.perf_counter()
             results = [mine, other()]
+            self.timings["second_wait"] = time.perf_counter() - started
         else:
             started = time.perf_counter()
             work = self._stale_work(unchanged)
             self.timings["plan_writes"] = time.perf_counter() - started
             results = [self._write_share(writer, [work], fingerprints, site_wide)]
             site_names = self._write_site_fediverse(output, work)
+        started = time.perf_counter()
         for result in results:
             fragments.merge(result.fragments)
             writer._written_files.update(result.written)
             note_touched_files(result.touched)
             fingerprints.new.update(result.fingerprints)
             self.timings.update(result.timings)
+        self.timings["merge"] = time.perf_counter() - started
         rendered = sum(result.rendered for result in results)
         fediverse_names = work.known_names | site_names
         fediverse_names |= {
