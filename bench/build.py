@@ -204,6 +204,7 @@ def phases_line(run: Run) -> str:
         return "no phase timings (the plugin wrote no timings.json)"
     counts = {"pages": "pages_rendered", "render": "pages_rendered", "feeds": "feeds_written"}
     skip = {"pages_rendered", "feeds_written", "fragments_reused", "render_processes"}
+    skip |= {"load_processes"}
     skip |= {"pelican_startup", "pelican_exit", "plugin_began", "plugin_ended"}
     skip |= {"search_written", "search_removed"}  # counts, not seconds
     around = ("staging", "pelican_process", "swap")  # build.py's steps around Pelican
@@ -212,6 +213,7 @@ def phases_line(run: Run) -> str:
     # what to write ("plan_writes") and the site's own fediverse files are inside it too, and
     # reading the files inside "load".
     inside = ("bulk_data", "search", "plan_writes", "fediverse_site", "load_files")
+    inside += ("second_wait", "merge")  # the parent waiting for the second process, then merging
     processes = run.phases.get("render_processes", 1)
     parts, plugin = [], 0.0
     for name, value in run.phases.items():
@@ -224,6 +226,7 @@ def phases_line(run: Run) -> str:
             f"{name} {value:.2f}"
             + (f" ({count:,} written)" if count is not None else "")
             + (f" in {processes} processes" if name == "render" and processes > 1 else "")
+            + (f" in {run.phases.get('load_processes', 1)} processes" if name == "load" else "")
             + (f" (inside {INSIDE_OF.get(name, 'render')})" if name in inside else "")
         )
     if all(name in run.phases for name in around):
