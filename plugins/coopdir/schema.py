@@ -99,10 +99,18 @@ def _has_fraction(value: Any) -> bool:
     return False
 
 
-def fast_says_valid(data: Any) -> bool:
-    """Say whether jsonschema-rs passes the data, where its verdict can be trusted."""
+def fast_says_valid(data: Any, has_float: bool | None = None) -> bool:
+    """Say whether jsonschema-rs passes the data, where its verdict can be trusted.
+
+    ``has_float`` is whether the data holds a fraction, when the caller knows (the YAML walk
+    notes it); otherwise the data is searched for one.
+    """
     fast = fast_validator()
-    return fast is not None and not _has_fraction(data) and fast.is_valid(data)
+    if fast is None:
+        return False
+    if _has_fraction(data) if has_float is None else has_float:
+        return False
+    return fast.is_valid(data)
 
 
 def _type_of(value: Any) -> str:
@@ -250,7 +258,7 @@ def _describe(error: ValidationError, doc: YamlDocument) -> Iterator[tuple[tuple
 
 def schema_problems(doc: YamlDocument) -> list[Problem]:
     """Check one document against the schema; return every problem with its position."""
-    if fast_says_valid(doc.data):
+    if fast_says_valid(doc.data, doc.has_float):
         return []
     errors = list(coop_validator().iter_errors(doc.data))
     # A value of the wrong type also fails its enum, format and pattern: say the first thing

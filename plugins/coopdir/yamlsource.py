@@ -62,6 +62,8 @@ class YamlDocument:
     raw: dict[YamlPath, str] = field(default_factory=dict)
     digest: str = ""
     """SHA-1 of the file's bytes: pages built from this file change only when it does."""
+    has_float: bool | None = None
+    """Whether any value is a fraction (noted by the walk; None: not known, look)."""
 
     def position(self, path: YamlPath) -> tuple[int, int]:
         """Return the 1-based (line, column) of a value, or of its nearest written parent."""
@@ -117,7 +119,7 @@ class _Walker:
         self.path = path
         self.events = events
         self.problems: list[Problem] = []
-        self.doc = YamlDocument(path=path, data=None)
+        self.doc = YamlDocument(path=path, data=None, has_float=False)
 
     def problem(self, mark: Any, message: str, hint: str, where: YamlPath = ()) -> None:
         from .problems import field_name
@@ -170,6 +172,8 @@ class _Walker:
                 resolved = _resolve_plain(event.value)
                 if resolved.__class__ is not str:
                     self.doc.raw[where] = event.value
+                    if resolved.__class__ is float:
+                        self.doc.has_float = True
                 return resolved
             return event.value
         if kind is yaml.SequenceStartEvent:
