@@ -71,22 +71,26 @@ class FragmentCache:
         """
         group: Group = (render.name, *extra)
         cached = self.pieces.setdefault(group, {})
-        used = self.news.used.setdefault(group, set())
-        keys = self._keys[search_ids is None]
-        joined: list[str] = []
-        made = 0
-        for item in items:
-            key = keys.get(id(item))
+        known = self._keys[search_ids is None]
+        # Comprehensions, not one loop doing everything: a rebuild's lists are all hits.
+        keys = [known.get(id(item)) for item in items]
+        for index, key in enumerate(keys):
             if key is None:
-                key = keys[id(item)] = self._key(item, directory, search_ids)
-            piece = cached.get(key)
+                item = items[index]
+                keys[index] = known[id(item)] = self._key(item, directory, search_ids)
+        joined = [cached.get(key) for key in keys]
+        made = 0
+        for index, piece in enumerate(joined):
             if piece is None:
-                arguments = self._arguments(item, directory, search_ids)
-                piece = cached[key] = str(render(*arguments, *extra))
-                self.news.added.append((group, key, piece))
-                made += 1
-            joined.append(piece)
-            used.add(key)
+                key = keys[index]
+                piece = cached.get(key)  # the same item twice in one list
+                if piece is None:
+                    arguments = self._arguments(items[index], directory, search_ids)
+                    piece = cached[key] = str(render(*arguments, *extra))
+                    self.news.added.append((group, key, piece))
+                    made += 1
+                joined[index] = piece
+        self.news.used.setdefault(group, set()).update(keys)
         self.news.hits += len(items) - made
         return Markup("\n".join(joined))
 
