@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -537,6 +538,25 @@ def bench_size(size: int, runs: int, *, baseline: bool, tmp: Path) -> dict:
     }
 
 
+SITE_BYTES_PER_COOP = 340_000
+"""What one co-op's site takes on disk (10,000 co-ops: 3.2 GB; 34 files and 12 folders each)."""
+ARTICLE_BYTES = 60_000
+"""What plain Pelican's output takes per article."""
+
+
+def disk_needed(plans: dict[int, int], *, baseline: bool) -> int:
+    """Estimate the bytes a run needs: its full builds, the rebuilt tree's spare, a check build.
+
+    A disk that fills halfway fails the build (cleanly) and wastes the run, so the run checks
+    first (with a quarter more as margin).
+    """
+    per_size = [
+        size * (SITE_BYTES_PER_COOP * (runs + 2) + (ARTICLE_BYTES * runs if baseline else 0))
+        for size, runs in plans.items()
+    ]
+    return int(sum(per_size) * 1.25)
+
+
 def verdict(met: bool) -> str:
     """Say whether a target is met."""
     return "meets" if met else "misses"
@@ -562,12 +582,19 @@ def main() -> None:
           f" (median reported); peak MB is the largest process in the build's tree")
     print(f"load average at start: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     print("(see NO_DELETIONS_WHILE_TIMING: run it five minutes after removing any large tree)")
+    plans = {size: args.runs or (RUNS_SMALL if size <= SMALL else 1) for size in sizes}
+    needed = disk_needed(plans, baseline=not args.skip_baseline)
+    free = shutil.disk_usage(tempfile.gettempdir()).free
+    if free < needed:
+        sys.exit(f"bench/build.py needs about {needed / 1e9:.1f} GB free in "
+                 f"{tempfile.gettempdir()} (every tree stays until all builds are timed); "
+                 f"{free / 1e9:.1f} GB are free: free some, or pass fewer --sizes or --runs")
     before = inputs_state()
     summary = {}
     # Every tree stays until all builds are timed (see NO_DELETIONS_WHILE_TIMING).
     with tempfile.TemporaryDirectory(prefix="coopdir-bench-") as tmp:
         for size in sizes:
-            runs = args.runs or (RUNS_SMALL if size <= SMALL else 1)
+            runs = plans[size]
             folder = Path(tmp) / str(size)
             summary[size] = bench_size(size, runs, baseline=not args.skip_baseline, tmp=folder)
     edited = edits_since(before)
