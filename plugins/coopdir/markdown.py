@@ -46,16 +46,21 @@ def _image_as_link(self, tokens, idx, options, env) -> str:  # noqa: ANN001 - ma
 _parser.add_render_rule("image", _image_as_link)
 
 
-_PROSE_LINE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.;:?!'()/%-])*(?<! )")
-"""A line of plain prose: Markdown gives none of its characters a meaning.
+_NOT_PROSE = re.compile(r"[^\w\n ,.;:?!'()/%-]")
+"""A character that is not plain prose (nor is ``_``, a word character): Markdown, or an
+HTML escape, may give it a meaning.
 
-It starts with a letter (not a list's digit, dash or plus, not an indent) and ends with no
-space (two would be a line break); between, only letters, digits, spaces and punctuation that
-no Markdown construct or HTML escape starts with (no ``*_`[]<>&#\\|~="``)."""
+Plain prose is letters, digits, spaces and punctuation that no Markdown construct or HTML
+escape starts with (no ``*_`[]<>&#\\|~="``); each line also starts with a letter (not a
+list's digit, dash or plus, not an indent) and ends with no space (two would be a line break).
+"""
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _prose_paragraphs(text: str) -> list[str] | None:
     """Return the paragraphs of a text of plain prose lines, or None if it is not one."""
+    if "_" in text or _NOT_PROSE.search(text):
+        return None
     paragraphs: list[str] = []
     lines: list[str] = []
     for line in text.split("\n"):
@@ -63,7 +68,7 @@ def _prose_paragraphs(text: str) -> list[str] | None:
             if lines:
                 paragraphs.append("\n".join(lines))
                 lines = []
-        elif _PROSE_LINE.fullmatch(line):
+        elif _LETTER.match(line) and line[-1] != " ":
             lines.append(line)
         else:
             return None
