@@ -221,6 +221,55 @@ def test_a_build_in_two_processes_equals_one_in_one(tmp_path: Path) -> None:
     assert [str(name) for name in ours if ours[name] != theirs[name]] == []
 
 
+SHORT_FEEDS = """\
+exec(open({conf!r}, encoding="utf-8").read())
+PATH = {content!r}
+THEME = {theme!r}
+PLUGIN_PATHS = [{plugins!r}]
+COOPDIR = {{"coops_path": "coops", "feed_limit": 1}}
+"""
+"""Our settings, with feeds of one entry: a slice's feed then shows only its newest opening."""
+
+
+def test_a_rebuild_follows_an_opening_into_a_slice_feed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slice's feed is fingerprinted by the openings it shows: one that becomes the newest
+    elsewhere in the slice (another co-op's file) still rebuilds it, as a full build has it."""
+    from coopdir.build import build_site
+    from sitecheck import FIXTURE_DAY_EPOCH, keys_dir_for_tests
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXTURE_DAY_EPOCH)
+    monkeypatch.setenv("COOPDIR_KEYS_DIR", str(keys_dir_for_tests()))
+    settings = tmp_path / "settings.py"
+    settings.write_text(
+        SHORT_FEEDS.format(
+            conf=str(ROOT / "pelican.conf.py"),
+            content=str(ROOT / "content"),
+            theme=str(ROOT / "theme"),
+            plugins=str(ROOT / "plugins"),
+        ),
+        "utf-8",
+    )
+    coops = tmp_path / "coops"
+    shutil.copytree(FIXTURE, coops)
+    site, full = tmp_path / "site", tmp_path / "full"
+    assert build_site(coops, site, settings_file=settings) == 0
+    feed = site / "technologies/python/feed.atom"
+    assert "alder-harbour" not in feed.read_text("utf-8")  # taawun-raqmi's is newer
+    path = coops / "alder-harbour.yaml"
+    path.write_text(
+        path.read_text("utf-8").replace("posted: 2026-10-15", "posted: 2026-10-29", 1), "utf-8"
+    )
+    assert build_site(coops, site, settings_file=settings) == 0
+    assert "alder-harbour" in feed.read_text("utf-8")
+    assert build_site(coops, full, settings_file=settings, full=True) == 0
+    ours = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    theirs = {p.relative_to(full): p.read_bytes() for p in full.rglob("*") if p.is_file()}
+    assert ours.keys() == theirs.keys()
+    assert [str(name) for name in ours if ours[name] != theirs[name]] == []
+
+
 def test_rebuilds_from_the_spare_site_equal_full_builds(tmp_path: Path) -> None:
     """From the second rebuild on, staging starts as the site before last, brought up to date."""
     from coopdir.build import build_site, spare_folder

@@ -121,8 +121,11 @@ def plan_feeds(directory: Directory, slices: dict[str, list[Slice]], *, limit: i
                     f"Openings in tech worker co-ops: {one.label}.",
                     one.url,
                     shown,
+                    # What the feed shows: its openings and their co-ops. Which openings make
+                    # the cut is in the key too, through them: a newer opening elsewhere in the
+                    # slice changes the list, and so the co-ops.
                     depends=tuple(
-                        {o.coop_slug: directory.by_slug[o.coop_slug] for o in one.openings}.values()
+                        {o.coop_slug: directory.by_slug[o.coop_slug] for o in shown}.values()
                     ),
                 )
             )
