@@ -12,7 +12,17 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from sitecheck import ROOT, html_files, internal_links, make_html, parse, resolve, structure
+from sitecheck import (
+    FIXTURE_DAY_EPOCH,
+    ROOT,
+    html_files,
+    internal_links,
+    keys_dir_for_tests,
+    make_html,
+    parse,
+    resolve,
+    structure,
+)
 
 FIXTURE = ROOT / "tests/fixtures/directory"
 GOLDEN = ROOT / "tests/golden"
@@ -237,7 +247,6 @@ def test_a_rebuild_follows_an_opening_into_a_slice_feed(
     """A slice's feed is fingerprinted by the openings it shows: one that becomes the newest
     elsewhere in the slice (another co-op's file) still rebuilds it, as a full build has it."""
     from coopdir.build import build_site
-    from sitecheck import FIXTURE_DAY_EPOCH, keys_dir_for_tests
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXTURE_DAY_EPOCH)
     monkeypatch.setenv("COOPDIR_KEYS_DIR", str(keys_dir_for_tests()))
