@@ -291,6 +291,7 @@ class DirectoryGenerator(Generator):
 
     def generate_output(self, writer: Any) -> None:
         """Write what changed since the last build: pages, feeds; then the site-wide files."""
+        output_began = time.perf_counter()
         output = Path(self.output_path)
         previous = read_manifest(self.coopdir.cache_dir) if self.coopdir.incremental else {}
         version = site_version(
@@ -306,6 +307,7 @@ class DirectoryGenerator(Generator):
         self.env.globals["fragment"] = fragments
 
         render_started = time.perf_counter()
+        self.timings["prepare"] = render_started - output_began  # the manifest, version, fragments
 
         def site_wide() -> dict[str, Any]:
             """Write the bulk data and the search index; return their timings."""
@@ -382,6 +384,7 @@ class DirectoryGenerator(Generator):
             len(work.feeds),
             len(self.feeds),
         )
+        started = time.perf_counter()
         api_files = self._bulk_names()
         fediverse = self._keep_fediverse_names(fediverse_names)
         site_files = self._site_files(unchanged)
@@ -392,6 +395,7 @@ class DirectoryGenerator(Generator):
         keep |= set(api_files) | set(fediverse)
         keep |= {Path(p).relative_to(output).as_posix() for p in writer.written_files}
         static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
+        self.timings["keep_list"] = time.perf_counter() - started
         if self.coopdir.incremental:
             # The build started from a copy of the previous site: drop what is gone.
             started = time.perf_counter()
