@@ -231,6 +231,27 @@ def test_a_build_in_two_processes_equals_one_in_one(tmp_path: Path) -> None:
     assert [str(name) for name in ours if ours[name] != theirs[name]] == []
 
 
+def test_a_folder_is_retired_again_while_its_last_removal_still_runs(tmp_path: Path) -> None:
+    """Two builds of a big site minutes apart each retire a spare site of the same name; the
+    detached removal of the first (minutes, at 10,000 co-ops) must not stop the second."""
+    from coopdir.build import remove_later
+
+    spare = tmp_path / ".site.spare"
+    sites = [tmp_path / "first", tmp_path / "second"]
+    for site in sites:
+        (site / "many").mkdir(parents=True)
+        for number in range(10_000):  # enough that the first removal still runs at the second
+            (site / "many" / str(number)).write_bytes(b"x")
+    for site in sites:
+        site.rename(spare)
+        remove_later(spare)
+        assert not spare.exists()
+    deadline = time.monotonic() + 60
+    while any(tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(tmp_path.iterdir()) == []
+
+
 SHORT_FEEDS = """\
 exec(open({conf!r}, encoding="utf-8").read())
 PATH = {content!r}

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 from . import pelicanrun
@@ -187,24 +188,31 @@ def replace_folder(new: Path, old: Path, *, keep_old_as: Path | None = None) -> 
 
 
 def remove_later(folder: Path) -> None:
-    """Remove a folder in a detached process (it outlives this one), or now without ``rm``."""
-    rm = shutil.which("rm")
-    if rm is None:
+    """Remove a folder in a detached process (it outlives this one), or now without ``rm``.
+
+    A shell starts ``rm`` in the background and ends at once: the ``rm`` belongs to no one
+    here (nothing to wait for, no zombie), in a session of its own.
+    """
+    rm, sh = shutil.which("rm"), shutil.which("sh")
+    if rm is None or sh is None:
         shutil.rmtree(folder, ignore_errors=True)
         return
-    marked = folder.with_name(folder.name + ".removing")
+    # A name of its own: the last removal of a folder of this name may still be running
+    # (a 10,000 co-op site takes minutes), and renaming onto its folder would fail.
+    marked = folder.with_name(f"{folder.name}.removing-{uuid.uuid4().hex}")
     os.rename(folder, marked)
-    subprocess.Popen(  # noqa: S603 - fixed program, our own path
-        [rm, "-rf", "--", str(marked)],
+    subprocess.run(  # noqa: S603 - fixed programs, our own path
+        [sh, "-c", '"$0" -rf -- "$1" </dev/null >/dev/null 2>&1 &', rm, str(marked)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        check=False,
     )
 
 
 def _being_removed(folder: Path) -> bool:
-    return folder.name.endswith(".removing")
+    return ".removing-" in folder.name
 
 
 def build_site(
