@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .documents import FIELD_BOOSTS
-from .stemstore import FIELDS, Postings
+from .groupstore import FIELDS, Postings
 
 K1 = 1.2
 B = 0.75
