@@ -21,6 +21,7 @@ import marshal
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -106,9 +107,11 @@ class Analysis:
     """The result rows of the group at a position."""
 
 
-@dataclass(frozen=True)
-class _Span:
-    """Where a group's analysis is in the store's columns, and its result rows."""
+class _Span(NamedTuple):
+    """Where a group's analysis is in the store's columns, and its result rows.
+
+    A tuple: ten thousand are made at each build (a frozen dataclass costs five times more).
+    """
 
     docs: int
     rows: tuple[int, int]
