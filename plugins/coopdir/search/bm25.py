@@ -41,14 +41,18 @@ def bm25f(postings: Postings, count: int) -> Scores:
     """Return every document's score for each of its stems, ``count`` documents in all."""
     width = len(FIELDS)
     field, stem, times = postings.field, postings.stem, postings.count.astype(np.float64)
-    cell = postings.doc * width + field
+    cell = postings.doc.astype(np.int64)
+    cell *= width
+    cell += field
     length = np.bincount(cell, weights=times, minlength=count * width)  # whole numbers
     totals = length.reshape(count, width).sum(axis=0).tolist() if count else [0.0] * width
     average = np.array([(int(total) / count) or 1.0 for total in totals])
     # What depends on the (document, field) or the (field, stem) only is computed once for
     # each, then spread over the rows: the same operations on the same doubles, fewer of them.
     cell_norm = K1 * ((1 - B) + (B * length) / np.tile(average, count))
-    pair = field * len(postings.stems) + stem
+    pair = field.astype(np.int64)
+    pair *= len(postings.stems)
+    pair += stem
     idf = _rarity(np.bincount(pair), count)[pair]
     boost = np.array([FIELD_BOOSTS[name] for name in FIELDS])[field]
     weight = idf * times

@@ -73,9 +73,9 @@ class Postings:
     """
 
     doc: np.ndarray
-    """The document's position in the index."""
+    """The document's position in the index (int32, as the other columns but ``field``)."""
     field: np.ndarray
-    """The field, an index into FIELDS."""
+    """The field, an index into FIELDS (uint8)."""
     stem: np.ndarray
     """The stem, an index into ``stems``."""
     count: np.ndarray
@@ -108,15 +108,20 @@ class Analysis:
 
 
 class _Span(NamedTuple):
-    """Where a group's analysis is in the store's columns, and its result rows.
+    """Where a group's analysis is in the columns, and its result rows.
 
     A tuple: ten thousand are made at each build (a frozen dataclass costs five times more).
     """
 
     docs: int
+    doc_start: int
+    """The position of the group's first document when its rows were written: its rows' and
+    facets' document positions are this plus the position in the group."""
     rows: tuple[int, int]
     words: tuple[int, int]
     facets: tuple[int, int]
+    fresh: bool
+    """Whether the positions are in this build's new columns (else in the store's)."""
     result_rows: bytes
     """marshal's bytes of the group's result rows."""
 
@@ -145,10 +150,13 @@ class _NewRows:
     seen: dict[str, tuple[dict[str, int], dict[str, None]]] = field(default_factory=dict)
     """Texts analysed already: openings repeat their co-op's name, places and kind."""
 
-    def add(self, docs: list[SearchDoc]) -> tuple[int, int, int]:
-        """Analyse a group's documents; return where its rows, words and facets end."""
+    def add(self, docs: list[SearchDoc], first: int) -> tuple[int, int, int]:
+        """Analyse a group's documents (the first at position ``first``).
+
+        Returns where its rows, words and facets end.
+        """
         words: dict[str, None] = {}
-        for number, doc in enumerate(docs):
+        for number, doc in enumerate(docs, first):
             # As the plain loop would: a field named twice counts as its last text, in its
             # first place.
             fields: dict[str, dict[str, int]] = {}
@@ -200,46 +208,48 @@ class GroupStore:
     def analyse(self, groups: Groups) -> Analysis:
         """Return the analysis of ``groups``; the store then holds exactly these groups."""
         new = _NewRows()
-        rows, words, facets = len(self.row_doc), len(self.word_row), len(self.facet_doc)
         fresh: dict[Hashable, _Span] = {}
         spans: list[_Span] = []
-        analysed = 0
+        doc_starts: list[int] = []
+        at = 0
         for number, key in enumerate(groups.keys):
             span = self.spans.get(key) or fresh.get(key)
             if span is None:
                 docs = groups.make(number)
                 begun = (len(new.docs), len(new.words), len(new.facet_docs))
-                ends = new.add(docs)
+                ends = new.add(docs, at)
                 span = fresh[key] = _Span(
                     len(docs),
-                    (rows + begun[0], rows + ends[0]),
-                    (words + begun[1], words + ends[1]),
-                    (facets + begun[2], facets + ends[2]),
+                    at,
+                    (begun[0], ends[0]),
+                    (begun[1], ends[1]),
+                    (begun[2], ends[2]),
+                    True,
                     marshal.dumps(tuple(map(result_row, docs))),
                 )
-                analysed += len(docs)
             spans.append(span)
-        self.analysed, self.reused = analysed, len(spans) - len(fresh)
+            doc_starts.append(at)
+            at += span.docs
+        self.analysed = sum(span.docs for span in fresh.values())
+        self.reused = len(spans) - len(fresh)
         stems, new_stems = _numbered(self.stems, new.stems)
         word_table, new_words = _numbered(list(self.words), new.words)
         stem_of = self.words | {word: stem(word) for word in word_table[len(self.words) :]}
         values, new_values = _numbered(self.values, new.facet_values)
 
-        doc_counts = np.fromiter((span.docs for span in spans), np.int64, len(spans))
-        doc_ends = np.cumsum(doc_counts)
-        take, row_lengths = _gather([span.rows for span in spans])
-        take_words, _ = _gather([span.words for span in spans])
-        take_facets, facet_lengths = _gather([span.facets for span in spans])
-
-        row_doc = np.concatenate([self.row_doc, np.array(new.docs, np.int32)])[take]
-        self.row_field = np.concatenate([self.row_field, np.array(new.fields, np.uint8)])[take]
-        self.row_count = np.concatenate([self.row_count, np.array(new.counts, np.int32)])[take]
-        stem_column = np.concatenate([self.row_stem, new_stems])[take]
-        word_column = np.concatenate([self.word_row, new_words])[take_words]
-        facet_doc = np.concatenate([self.facet_doc, np.array(new.facet_docs, np.int32)])
-        facet_doc = facet_doc[take_facets]
-        value_column = np.concatenate([self.facet_value, new_values])[take_facets]
-        self.row_doc, self.facet_doc = row_doc, facet_doc
+        # The new columns, copied run by run: after a one-file change, three runs (the groups
+        # before the changed one, its new rows, the groups after), not a position per row.
+        row_runs = _runs(spans, doc_starts, "rows")
+        word_runs = _runs(spans, doc_starts, "words")
+        facet_runs = _runs(spans, doc_starts, "facets")
+        self.row_doc = _assemble((self.row_doc, np.array(new.docs, np.int32)), row_runs, True)
+        self.row_field = _assemble((self.row_field, np.array(new.fields, np.uint8)), row_runs)
+        self.row_count = _assemble((self.row_count, np.array(new.counts, np.int32)), row_runs)
+        stem_column = _assemble((self.row_stem, new_stems), row_runs)
+        word_column = _assemble((self.word_row, new_words), word_runs)
+        facet_docs = np.array(new.facet_docs, np.int32)
+        self.facet_doc = _assemble((self.facet_doc, facet_docs), facet_runs, True)
+        value_column = _assemble((self.facet_value, new_values), facet_runs)
         self.stems, self.row_stem = _renumber(stems, stem_column)
         word_table, self.word_row = _renumber(word_table, word_column)
         self.words = {word: stem_of[word] for word in word_table}
@@ -248,46 +258,86 @@ class GroupStore:
         # Each group's place in the new columns (a group that came twice: its first place).
         self.spans = {}
         row_at = word_at = facet_at = 0
-        for key, span in zip(groups.keys, spans, strict=True):
+        for key, span, doc_start in zip(groups.keys, spans, doc_starts, strict=True):
             rows_end = row_at + span.rows[1] - span.rows[0]
             words_end = word_at + span.words[1] - span.words[0]
             facets_end = facet_at + span.facets[1] - span.facets[0]
             if key not in self.spans:
                 self.spans[key] = _Span(
                     span.docs,
+                    doc_start,
                     (row_at, rows_end),
                     (word_at, words_end),
                     (facet_at, facets_end),
+                    False,
                     span.result_rows,
                 )
             row_at, word_at, facet_at = rows_end, words_end, facets_end
 
-        doc_starts = doc_ends - doc_counts
         result_rows = [span.result_rows for span in spans]
         return Analysis(
-            count=int(doc_ends[-1]) if len(doc_ends) else 0,
+            count=at,
             postings=Postings(
-                doc=self.row_doc.astype(np.int64) + np.repeat(doc_starts, row_lengths),
-                field=self.row_field.astype(np.int64),
-                stem=self.row_stem.astype(np.int64),
-                count=self.row_count.astype(np.int64),
+                doc=self.row_doc,
+                field=self.row_field,
+                stem=self.row_stem,
+                count=self.row_count,
                 stems=self.stems,
                 words=dict(self.words),
             ),
-            facet_doc=self.facet_doc.astype(np.int64) + np.repeat(doc_starts, facet_lengths),
+            facet_doc=self.facet_doc,
             facet_value=self.facet_value,
             facet_values=self.values,
             keys=list(groups.keys),
-            ends=doc_ends.tolist(),
+            ends=[start + span.docs for start, span in zip(doc_starts, spans, strict=True)],
             rows=lambda number: marshal.loads(result_rows[number]),
         )
 
 
-def _gather(spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Return the column positions of every span, one after the other, and each span's length."""
-    bounds = np.array(spans, dtype=np.int64).reshape(-1, 2)
-    lengths = bounds[:, 1] - bounds[:, 0]
-    return _ranges(bounds[:, 0], bounds[:, 1]), lengths
+Run = tuple[int, int, int, int]
+"""Rows ``start:end`` of a source (0: the store's columns, 1: the new rows), and how much
+their document positions move (``shift``)."""
+
+
+def _runs(spans: list[_Span], doc_starts: list[int], part: str) -> list[Run]:
+    """Return the runs that make a part's new column: each span's rows, adjacent ones joined."""
+    runs: list[Run] = []
+    for span, doc_start in zip(spans, doc_starts, strict=True):
+        start, end = getattr(span, part)
+        if start == end:
+            continue
+        source, shift = int(span.fresh), doc_start - span.doc_start
+        if runs and runs[-1][0] == source and runs[-1][2] == start and runs[-1][3] == shift:
+            runs[-1] = (source, runs[-1][1], end, shift)
+        else:
+            runs.append((source, start, end, shift))
+    return runs
+
+
+def _assemble(sources: tuple[np.ndarray, np.ndarray], runs: list[Run], docs: bool = False):
+    """Return the column the runs make of the sources (``docs``: positions, moved by shift).
+
+    One run that is a whole source is that source itself: a rebuild with no change copies
+    nothing.
+    """
+    old, new = sources
+    dtype = old.dtype
+    if len(runs) == 1 and not (docs and runs[0][3]):
+        source, start, end, _ = runs[0]
+        whole = sources[source]
+        if start == 0 and end == len(whole) and whole.dtype == dtype:
+            return whole
+    total = sum(end - start for _, start, end, _ in runs)
+    column = np.empty(total, dtype)
+    at = 0
+    for source, start, end, shift in runs:
+        part = column[at : at + end - start]
+        if docs and shift:
+            np.add(sources[source][start:end], shift, out=part, casting="unsafe")
+        else:
+            part[:] = sources[source][start:end]
+        at += end - start
+    return column
 
 
 def _numbered(table: list, values: list) -> tuple[list, np.ndarray]:
@@ -297,16 +347,6 @@ def _numbered(table: list, values: list) -> tuple[list, np.ndarray]:
     )
     found = np.fromiter(map(numbers.__getitem__, values), dtype=np.int32, count=len(values))
     return list(numbers), found
-
-
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Return the row numbers of every range [start, end), one range after the other."""
-    lengths = ends - starts
-    total = int(lengths.sum())
-    if not total:
-        return _empty(np.int64)
-    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return offsets + np.arange(total, dtype=np.int64)
 
 
 def _renumber(table: list, column: np.ndarray) -> tuple[list, np.ndarray]:
