@@ -18,7 +18,7 @@ import pytest
 from test_search_rebuild import files_of, index_scores
 
 from coopdir import parsecache
-from coopdir.load import load_directory
+from coopdir.load import LoadSettings, load_directory
 from coopdir.model import Directory
 from coopdir.parsecache import read_versioned, write_versioned
 from coopdir.search.analysis import stem
@@ -39,19 +39,21 @@ def coops(tmp_path: Path, search_corpus: Path) -> Path:
     return folder
 
 
-def load(folder: Path, day: dt.date = DAY) -> Directory:
-    return load_directory(folder, today=day)
+def load(folder: Path, day: dt.date = DAY, opening_days: int = 90) -> Directory:
+    return load_directory(folder, today=day, settings=LoadSettings(opening_days))
 
 
-def build(directory: Directory, site: Path, cache: Path | None) -> IndexUpdate:
+def build(directory: Directory, site: Path, cache: Path | None, settings: str = "") -> IndexUpdate:
     """Write the index of a directory into ``site`` as a build does (``cache`` None: none)."""
-    return update_index_folder(site, directory_groups(directory), cache)
+    return update_index_folder(site, directory_groups(directory, settings), cache)
 
 
-def rebuild(site: Path, directory: Directory, cache: Path, into: Path) -> IndexUpdate:
+def rebuild(
+    site: Path, directory: Directory, cache: Path, into: Path, settings: str = ""
+) -> IndexUpdate:
     """Update a hard-link copy of ``site`` as a rebuild does; return what the update did."""
     shutil.copytree(site, into, copy_function=os.link)
-    return build(directory, into, cache)
+    return build(directory, into, cache, settings)
 
 
 def index_bytes(folder: Path) -> dict[str, bytes]:
@@ -129,6 +131,20 @@ def test_the_next_day_makes_every_coop_again(tmp_path: Path, coops: Path) -> Non
     expected = from_scratch(later, tmp_path / "full")
     assert index_bytes(tmp_path / "staging") == expected
     assert not any(b"/openings/data-engineer/" in data for data in expected.values())
+
+
+def test_other_settings_make_every_coop_again(tmp_path: Path, coops: Path) -> None:
+    """How long an opening without a closing day stays open is a setting, not in the files."""
+    rewrite(coops / "harbour-lights.yaml", "    closes: 2027-01-30\n", "")
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build(load(coops, opening_days=90), site, cache, "opening days: 90")
+    assert any(b"/accessibility-auditor/" in data for data in index_bytes(site).values())
+    shorter = load(coops, opening_days=10)  # it closed on 24 November
+    update = rebuild(site, shorter, cache, tmp_path / "staging", "opening days: 10")
+    assert update.reused == 0
+    expected = from_scratch(shorter, tmp_path / "full")
+    assert index_bytes(tmp_path / "staging") == expected
+    assert not any(b"/accessibility-auditor/" in data for data in expected.values())
 
 
 def test_a_vocabulary_change_makes_every_coop_again(

@@ -534,7 +534,8 @@ class DirectoryGenerator(Generator):
         but only files whose bytes changed are written, and files it no longer has removed.
         """
         if not unchanged(f"{SEARCH_FOLDER}/*", None, [f"{SEARCH_FOLDER}/index.json"]):
-            groups = directory_groups(self.directory)  # co-ops' documents, made if they changed
+            # The co-ops' documents, made only for those that changed since the last build.
+            groups = directory_groups(self.directory, self.coopdir.output_shaping())
             update = update_index_folder(output, groups, self.coopdir.cache_dir)
             timings.update(search_written=update.written, search_removed=update.removed)
             timings.update(search_analysed=update.analysed, search_reused=update.reused)
