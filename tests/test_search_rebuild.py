@@ -298,6 +298,10 @@ def test_a_site_rebuild_rewrites_only_the_index_files_that_differ(tmp_path: Path
     changed.write_text(changed.read_text("utf-8").replace("summary:", "summary: Quokkas!", 1))
     assert make_html(coops, output).returncode == 0
     after = files_of(output)
+    timings = json.loads((tmp_path / ".site.cache" / "timings.json").read_text("utf-8"))
+    listed = [path for path in coops.glob("*.yaml") if "status: dissolved" not in path.read_text()]
+    assert timings["search_reused"] == len(listed) - 1, "unchanged co-ops were made again"
+    assert timings["search_analysed"] >= 1
     assert build_site(coops, tmp_path / "full", full=True) == 0
     expected = {name: data for name, (_, data) in files_of(tmp_path / "full").items()}
     assert {name: data for name, (_, data) in after.items()} == expected

@@ -47,7 +47,10 @@ def read_versioned(file: Path | None, version: str) -> Any | None:
     try:
         with file.open("rb") as handle:
             stored_version, data = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError, TypeError):
+    except (
+        OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError, TypeError,
+        ImportError,  # written by code whose modules have since been renamed or removed
+    ):
         return None
     return data if stored_version == version else None
 

@@ -52,7 +52,8 @@ from .parallel import start_forked
 from .parsecache import ParseCache, code_version
 from .problems import InvalidDirectory
 from .search.browserindex import FOLDER as SEARCH_FOLDER
-from .search.documents import search_documents, search_ids
+from .search.coopgroups import directory_groups
+from .search.documents import search_ids
 from .search.indexfiles import update_index_folder
 from .settings import CoopdirSettings
 from .sitemap import robots_txt, sitemap_xml
@@ -546,9 +547,11 @@ class DirectoryGenerator(Generator):
         but only files whose bytes changed are written, and files it no longer has removed.
         """
         if not unchanged(f"{SEARCH_FOLDER}/*", None, [f"{SEARCH_FOLDER}/index.json"]):
-            docs = search_documents(self.directory)
-            update = update_index_folder(output, docs, self.coopdir.cache_dir)
+            # The co-ops' documents, made only for those that changed since the last build.
+            groups = directory_groups(self.directory, self.coopdir.output_shaping())
+            update = update_index_folder(output, groups, self.coopdir.cache_dir)
             timings.update(search_written=update.written, search_removed=update.removed)
+            timings.update(search_analysed=update.analysed, search_reused=update.reused)
 
     def _fediverse(self) -> Fediverse:
         """Return the maker of the fediverse documents, with this build's settings."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .documents import FIELD_BOOSTS
-from .stemstore import FIELDS, Postings
+from .groupstore import FIELDS, Postings
 
 K1 = 1.2
 B = 0.75
@@ -41,16 +41,26 @@ def bm25f(postings: Postings, count: int) -> Scores:
     """Return every document's score for each of its stems, ``count`` documents in all."""
     width = len(FIELDS)
     field, stem, times = postings.field, postings.stem, postings.count.astype(np.float64)
-    cell = postings.doc * width + field
+    cell = postings.doc.astype(np.int64)
+    cell *= width
+    cell += field
     length = np.bincount(cell, weights=times, minlength=count * width)  # whole numbers
     totals = length.reshape(count, width).sum(axis=0).tolist() if count else [0.0] * width
     average = np.array([(int(total) / count) or 1.0 for total in totals])
-    norm = K1 * ((1 - B) + (B * length[cell]) / average[field])
-    pair = field * len(postings.stems) + stem
-    frequency = np.bincount(pair)[pair]
-    idf = _rarity(frequency, count)
+    # What depends on the (document, field) or the (field, stem) only is computed once for
+    # each, then spread over the rows: the same operations on the same doubles, fewer of them.
+    cell_norm = K1 * ((1 - B) + (B * length) / np.tile(average, count))
+    pair = field.astype(np.int64)
+    pair *= len(postings.stems)
+    pair += stem
+    idf = _rarity(np.bincount(pair), count)[pair]
     boost = np.array([FIELD_BOOSTS[name] for name in FIELDS])[field]
-    weight = idf * times * boost * (K1 + 1) / (times * boost + norm)
+    weight = idf * times
+    weight *= boost
+    weight *= K1 + 1
+    times *= boost
+    times += cell_norm[cell]
+    weight /= times
     # Rows go by document then field: a stable sort by stem keeps each (stem, document)'s
     # fields in the document's order, the order the plain formula adds them up in.
     narrow = stem.astype(np.uint16) if len(postings.stems) <= 1 << 16 else stem  # radix sort

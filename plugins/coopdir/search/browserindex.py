@@ -18,6 +18,7 @@ Layout under ``search-index/``:
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import marshal
@@ -31,6 +32,7 @@ from .analysis import STOP
 from .analysis import prefix_key as shard_key
 from .bm25 import WEIGHT_SCALE, bm25f
 from .documents import FILTER_KEYS, SearchDoc
+from .groupstore import Analysis, Groups, Postings
 from .indexcache import Encodings, IndexCache, digest
 
 FOLDER = "search-index"
@@ -55,24 +57,19 @@ def _dumps(value: object) -> bytes:
     return jsonbytes.dumps(value, sort_keys=True)
 
 
-def _deltas(ids: list[int]) -> list[int]:
-    return [ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))] if ids else []
-
-
 def _stem_lists(
-    docs: list[SearchDoc], cache: IndexCache
-) -> tuple[list[tuple[str, bytes, bytes]], dict[str, str]]:
-    """Return each stem's document list, (stem, key, JSON), in stem order; and word → stem.
+    postings: Postings, count: int, encodings: Encodings
+) -> list[tuple[str, bytes, bytes]]:
+    """Return each stem's document list, (stem, key, JSON), in stem order.
 
     A list is the ids as deltas then the scores: ``[id deltas..., weights...]``. Its JSON is
     reused when its key (a digest of the numbers) is known.
     """
-    postings = cache.stems.analyse(docs)
-    if not docs:  # nothing to score
-        return [], postings.words
-    scores = bm25f(postings, len(docs))
+    if not count:  # nothing to score
+        return []
+    scores = bm25f(postings, count)
     if not len(scores.stem):
-        return [], postings.words
+        return []
     starts = np.flatnonzero(np.diff(scores.stem, prepend=-1))
     ends = np.append(starts[1:], len(scores.stem))
     deltas = np.diff(scores.doc, prepend=0)
@@ -89,8 +86,8 @@ def _stem_lists(
         def make(start: int = start, end: int = end) -> bytes:
             return _dumps(packed[start:end].tolist() + packed[count + start : count + end].tolist())
 
-        lists.append((postings.stems[number], key, cache.encodings.get(key, make)))
-    return lists, postings.words
+        lists.append((postings.stems[number], key, encodings.get(key, make)))
+    return lists
 
 
 def _shard(encodings: Encodings, shard: dict[str, dict]) -> bytes:
@@ -120,17 +117,28 @@ def _shard(encodings: Encodings, shard: dict[str, dict]) -> bytes:
 def browser_index(
     docs: list[SearchDoc], *, own_file: int = OWN_FILE, cache: IndexCache | None = None
 ) -> dict[str, bytes]:
-    """Return every file of the browser index, by path under the output folder.
+    """Return every file of the browser index of ``docs``, by path under the output folder.
 
     ``own_file``: how long (in bytes) a stem's document list may be and still share its shard.
     ``cache``: what the last build kept (see indexcache.py); the files are the same without it.
     """
+    return index_files(Groups.of_documents(docs), own_file=own_file, cache=cache)
+
+
+def index_files(
+    groups: Groups, *, own_file: int = OWN_FILE, cache: IndexCache | None = None
+) -> dict[str, bytes]:
+    """Return every file of the browser index of the documents of ``groups`` (see browser_index).
+
+    Only groups the cache lacks are made and analysed (see groupstore.py).
+    """
     cache = cache or IndexCache()
     encodings = cache.encodings
     encodings.start()
-    lists, words = _stem_lists(docs, cache)
+    analysis = cache.stems.analyse(groups)
+    lists = _stem_lists(analysis.postings, analysis.count, encodings)
     shards: dict[str, dict[str, dict]] = defaultdict(lambda: {"w": {}, "s": {}})
-    for word, stemmed in words.items():
+    for word, stemmed in analysis.postings.words.items():
         shards[shard_key(word)]["w"][word] = stemmed
     files: dict[str, bytes] = {}
     for stemmed, key, encoded in lists:
@@ -143,38 +151,14 @@ def browser_index(
             shard["s"][stemmed] = (key, encoded)
     for key, shard in shards.items():
         files[f"{FOLDER}/t/{shard_file(key)}.json"] = _shard(encodings, shard)
-    for start in range(0, len(docs), CHUNK):
-        rows = tuple(
-            (doc.url, doc.kind, doc.title, doc.coop_name, doc.where, int(doc.example))
-            for doc in docs[start : start + CHUNK]
-        )
-        files[f"{FOLDER}/d/{start // CHUNK}.json"] = encodings.get(
-            digest(marshal.dumps(("rows", rows))), lambda rows=rows: _dumps(rows)
-        )
-    facets: dict[str, list[str]] = {}
-    by_key: dict[str, dict[str, list[int]]] = {key: defaultdict(list) for key in FILTER_KEYS}
-    lists_of: dict[tuple, list[list[int]]] = {}  # openings of a co-op share their facets
-    for doc_id, doc in enumerate(docs):
-        lists = lists_of.get(doc.facets)
-        if lists is None:
-            lists = lists_of[doc.facets] = [
-                by_key[key][value.lower()]
-                for key, values in dict(doc.facets).items()
-                if key in by_key
-                for value in values
-            ]
-        for ids in lists:
-            ids.append(doc_id)
-    for key, by_value in by_key.items():
-        facets[key] = sorted(by_value)
-        for value, ids in by_value.items():
-            files[f"{FOLDER}/f/{key}/{value}.json"] = encodings.get(
-                digest(marshal.dumps(("ids", ids))), lambda ids=ids: _dumps(_deltas(ids))
-            )
-    version = hashlib.sha256(b"".join(files[name] for name in sorted(files))).hexdigest()[:12]
+    files.update(_result_chunks(analysis, encodings))
+    facets = _facet_lists(analysis, encodings, files)
+    version = hashlib.sha256()
+    for name in sorted(files):
+        version.update(files[name])
     summary = {
-        "version": version,
-        "count": len(docs),
+        "version": version.hexdigest()[:12],
+        "count": analysis.count,
         "chunk": CHUNK,
         "scale": WEIGHT_SCALE,
         "stop": sorted(STOP),
@@ -183,3 +167,52 @@ def browser_index(
     }
     files[f"{FOLDER}/index.json"] = _dumps(summary)
     return files
+
+
+def _result_chunks(analysis: Analysis, encodings: Encodings) -> dict[str, bytes]:
+    """Return the result chunks, ``d/<n>.json``: the result rows of ids n*CHUNK onwards.
+
+    A chunk is keyed by the keys of the groups it shows and where in them it starts, so an
+    unchanged chunk is known without its rows: they are read only for chunks made again.
+    """
+    files = {}
+    ends, keys = analysis.ends, analysis.keys
+    for start in range(0, analysis.count, CHUNK):
+        stop = min(start + CHUNK, analysis.count)
+        first, last = bisect.bisect_right(ends, start), bisect.bisect_left(ends, stop)
+        offset = start - (ends[first - 1] if first else 0)
+        key = digest(marshal.dumps(("rows", offset, stop - start, keys[first : last + 1])))
+
+        def make(first: int = first, last: int = last, offset: int = offset) -> bytes:
+            rows = [row for group in range(first, last + 1) for row in analysis.rows(group)]
+            return _dumps(tuple(rows[offset : offset + CHUNK]))
+
+        files[f"{FOLDER}/d/{start // CHUNK}.json"] = encodings.get(key, make)
+    return files
+
+
+def _facet_lists(
+    analysis: Analysis, encodings: Encodings, files: dict[str, bytes]
+) -> dict[str, list[str]]:
+    """Add each facet value's documents, ``f/<facet>/<value>.json``; return the values by facet.
+
+    The ids of a value are in document order (a document that names a value twice, in two
+    spellings, is listed twice, as it always was).
+    """
+    facets: dict[str, list[str]] = {key: [] for key in FILTER_KEYS}
+    order = np.argsort(analysis.facet_value, kind="stable")
+    value, ids = analysis.facet_value[order], analysis.facet_doc[order]
+    starts = np.flatnonzero(np.diff(value, prepend=-1))
+    ends = np.append(starts[1:], len(value))
+    for number, start, end in zip(value[starts].tolist(), starts.tolist(), ends.tolist(),
+                                  strict=True):
+        key, name = analysis.facet_values[number]
+        facets[key].append(name)
+        listed = ids[start:end]
+        files[f"{FOLDER}/f/{key}/{name}.json"] = encodings.get(
+            digest(b"ids:" + listed.tobytes()),
+            lambda listed=listed: _dumps(np.diff(listed, prepend=0).tolist()),
+        )
+    for names in facets.values():
+        names.sort()
+    return facets

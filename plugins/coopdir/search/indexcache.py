@@ -1,9 +1,9 @@
 """What making the browser index keeps between builds, in one file of the cache folder.
 
-Two things: each document's analysis (``StemStore``), and the JSON of each piece of the index
-by what it was made from (``Encodings``). After a one-file change most stems' document lists
-and scores, most result chunks and facet lists are what they were: their JSON is reused rather
-than encoded again. Full builds use the cache too: the bytes are the same either way.
+Two things: each group of documents' analysis (``GroupStore``), and the JSON of each piece of
+the index by what it was made from (``Encodings``). After a one-file change most stems'
+document lists and scores, most result chunks and facet lists are what they were: their JSON is
+reused rather than encoded again. Full builds use the cache too: the bytes are the same either way.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import whoosh
 
 from ..parsecache import code_version, read_versioned, write_versioned
-from .stemstore import StemStore
+from .groupstore import GroupStore
 
 
 def cache_version() -> str:
@@ -66,7 +66,7 @@ class IndexCache:
     """The cache of ``browser_index``; ``file`` None keeps it in memory only."""
 
     file: Path | None = None
-    stems: StemStore = field(default_factory=StemStore)
+    stems: GroupStore = field(default_factory=GroupStore)
     encodings: Encodings = field(default_factory=Encodings)
 
     @classmethod

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from ..fediverse import write_changed_files
 from ..incremental import note_touched
-from .browserindex import FOLDER, browser_index
+from .browserindex import FOLDER, index_files
 from .documents import SearchDoc
+from .groupstore import Groups
 from .indexcache import IndexCache
 
 CACHE_FILE = "browser-index.pickle"
@@ -32,7 +33,9 @@ class IndexUpdate:
     written: int
     removed: int
     analysed: int
-    """Documents whose text had to be analysed (not found in the cache)."""
+    """Documents that had to be made and analysed (their group was not in the cache)."""
+    reused: int
+    """Groups of documents (co-ops, in a build) taken from the cache."""
 
 
 def remove_other_files(output: Path, keep: set[str]) -> int:
@@ -50,11 +53,17 @@ def remove_other_files(output: Path, keep: set[str]) -> int:
     return removed
 
 
-def update_index_folder(output: Path, docs: list[SearchDoc], cache_dir: Path | None) -> IndexUpdate:
-    """Write the browser index of ``docs`` into ``output`` where it changed; keep the cache."""
+def update_index_folder(
+    output: Path, docs: list[SearchDoc] | Groups, cache_dir: Path | None
+) -> IndexUpdate:
+    """Write the browser index of ``docs`` into ``output`` where it changed; keep the cache.
+
+    ``docs``: the documents, or (a build) the groups they are made from when needed.
+    """
     cache = IndexCache.open(cache_dir / CACHE_FILE if cache_dir else None)
-    files = browser_index(docs, cache=cache)
+    groups = docs if isinstance(docs, Groups) else Groups.of_documents(docs)
+    files = index_files(groups, cache=cache)
     written = write_changed_files(output, files)
     removed = remove_other_files(output, set(files))
     cache.save()
-    return IndexUpdate(len(files), written, removed, cache.stems.analysed)
+    return IndexUpdate(len(files), written, removed, cache.stems.analysed, cache.stems.reused)
