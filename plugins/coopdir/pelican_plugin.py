@@ -51,10 +51,7 @@ from .pages import PlanEntry, plan_pages
 from .parallel import start_forked
 from .parsecache import ParseCache, code_version
 from .problems import InvalidDirectory
-from .search.browserindex import FOLDER as SEARCH_FOLDER
-from .search.coopgroups import directory_groups
 from .search.documents import search_ids
-from .search.indexfiles import update_index_folder
 from .settings import CoopdirSettings
 from .sitemap import robots_txt, sitemap_xml
 
@@ -403,7 +400,7 @@ class DirectoryGenerator(Generator):
             remove_stale_files(
                 output,
                 keep,
-                (static, f"{SEARCH_FOLDER}/"),
+                (static, f"{urls.SEARCH_INDEX_FOLDER}/"),
                 fingerprints.previous_files,
             )
             self.timings["stale_files"] = time.perf_counter() - started
@@ -546,7 +543,13 @@ class DirectoryGenerator(Generator):
         It is made whole (its scores depend on every document; most pieces come from the cache),
         but only files whose bytes changed are written, and files it no longer has removed.
         """
-        if not unchanged(f"{SEARCH_FOLDER}/*", None, [f"{SEARCH_FOLDER}/index.json"]):
+        # Imported here: the index's modules (numpy with them) are needed only in the process
+        # that writes it, and loading them before the fork would lengthen every build.
+        from .search.coopgroups import directory_groups
+        from .search.indexfiles import update_index_folder
+
+        folder = urls.SEARCH_INDEX_FOLDER
+        if not unchanged(f"{folder}/*", None, [f"{folder}/index.json"]):
             # The co-ops' documents, made only for those that changed since the last build.
             groups = directory_groups(self.directory, self.coopdir.output_shaping())
             update = update_index_folder(output, groups, self.coopdir.cache_dir)

@@ -12,6 +12,8 @@ DIRECTORY = "/coops/"
 OPENINGS = "/openings/"
 ARCHIVE = "/archive/"
 SEARCH = "/search/"
+SEARCH_INDEX_FOLDER = "search-index"
+"""The folder of the browser's search index (``search/browserindex.py`` writes it whole)."""
 
 
 def coop_url(coop: Coop | str) -> str:

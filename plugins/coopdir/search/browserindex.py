@@ -28,6 +28,7 @@ from collections import defaultdict
 import numpy as np
 
 from .. import jsonbytes
+from ..urls import SEARCH_INDEX_FOLDER
 from .analysis import STOP
 from .analysis import prefix_key as shard_key
 from .bm25 import WEIGHT_SCALE, bm25f
@@ -35,7 +36,7 @@ from .documents import FILTER_KEYS, SearchDoc
 from .groupstore import Analysis, Groups, Postings
 from .indexcache import Encodings, IndexCache, digest
 
-FOLDER = "search-index"
+FOLDER = SEARCH_INDEX_FOLDER
 CHUNK = 32
 """Documents per result chunk: a page of results fetches a few small files, not one big one."""
 OWN_FILE = 2048
