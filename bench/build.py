@@ -207,7 +207,7 @@ def phases_line(run: Run) -> str:
     skip = {"pages_rendered", "feeds_written", "fragments_reused", "render_processes"}
     skip |= {"load_processes"}
     skip |= {"pelican_startup", "pelican_exit", "plugin_began", "plugin_ended"}
-    skip |= {"search_written", "search_removed"}  # counts, not seconds
+    skip |= {"search_written", "search_removed", "search_analysed", "search_reused"}  # counts
     around = ("staging", "pelican_process", "swap")  # build.py's steps around Pelican
     # The bulk data and the search index are written inside "render": before the pages when
     # the build runs in one process, in the second process alongside them when in two; deciding
