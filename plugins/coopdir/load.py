@@ -212,15 +212,24 @@ def _check_file(
     return _FileResult([], slim, coop, doc.digest)
 
 
+def _pickle_coops(results: list[_FileResult], *, keep: bool) -> None:
+    """Pickle each co-op with its checked file, as the parse cache keeps them.
+
+    Without ``keep``, the objects are dropped: they cross to the other process pickled.
+    """
+    for result in results:
+        if result.coop is not None:
+            result.pickled = pickle.dumps((result.coop, result.slim), PROTOCOL)
+            if not keep:
+                result.coop = result.slim = None
+
+
 def _check_files_elsewhere(
     work: list[tuple[Path, str, bool]], settings: LoadSettings, today: dt.date, render: bool
 ) -> list[_FileResult]:
     """Check files in a forked process; each co-op comes back pickled, ready for the cache."""
     results = [_check_file(*one, settings, today, render) for one in work]
-    for result in results:
-        if result.coop is not None:
-            result.pickled = pickle.dumps((result.coop, result.slim), PROTOCOL)
-            result.coop = result.slim = None
+    _pickle_coops(results, keep=False)
     return results
 
 
@@ -255,9 +264,7 @@ def _check_all(
         theirs = pool.submit(_check_files_elsewhere, work[half:], settings, today, render)
         mine = [_check_file(*one, settings, today, render) for one in work[:half]]
         if render:  # a cache will keep them: pickle them while the other process still works
-            for result in mine:
-                if result.coop is not None:
-                    result.pickled = pickle.dumps((result.coop, result.slim), PROTOCOL)
+            _pickle_coops(mine, keep=True)
         others = theirs.result()
     for result in others:
         if result.pickled is not None:
