@@ -140,6 +140,10 @@ def prepare_keys(slugs: list[str]) -> None:
     print(f"fediverse keys ready in {KEYS} ({time.perf_counter() - started:.1f} s)")
 
 
+SLOW_DISK_MICROSECONDS = 60.0
+"""Above this, the probe below says the disk is in the slow state: twice the quiet figure."""
+
+
 def file_creation_microseconds(folder: Path, count: int = 3000) -> float:
     """Time creating small files in folders, as a build does: the disk's state, for the record.
 
@@ -489,6 +493,10 @@ def bench_size(size: int, runs: int, *, baseline: bool, tmp: Path) -> dict:
     print(f"\nN = {size:,}: generated {size:,} co-ops x {OPENINGS} openings ({megabytes:.1f} MB)"
           f"{' and as many articles' if baseline else ''} in {time.perf_counter() - started:.1f} s;"
           f" {runs} run(s) each; creating a small file took {probe:.0f} µs")
+    if probe > SLOW_DISK_MICROSECONDS:
+        print(f"warning: creating files is slow right now ({probe:.0f} µs, against 23-31 µs on "
+              "a quiet disk here): a large tree was probably removed in the last minutes (see "
+              "NO_DELETIONS_WHILE_TIMING); full builds of ours will measure that, not the code")
     results: dict[str, list[Run]] = {"coopdir": [], "pelican": []}
     pages: dict[str, int] = {}
     outputs: list[dict[str, str]] = []
