@@ -136,7 +136,7 @@ def index_files(
     cache = cache or IndexCache()
     encodings = cache.encodings
     encodings.start()
-    analysis = cache.stems.analyse(groups)
+    analysis = cache.groups.analyse(groups)
     lists = _stem_lists(analysis.postings, analysis.count, encodings)
     shards: dict[str, dict[str, dict]] = defaultdict(lambda: {"w": {}, "s": {}})
     for word, stemmed in analysis.postings.words.items():

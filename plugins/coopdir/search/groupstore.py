@@ -314,7 +314,9 @@ def _runs(spans: list[_Span], doc_starts: list[int], part: str) -> list[Run]:
     return runs
 
 
-def _assemble(sources: tuple[np.ndarray, np.ndarray], runs: list[Run], docs: bool = False):
+def _assemble(
+    sources: tuple[np.ndarray, np.ndarray], runs: list[Run], docs: bool = False
+) -> np.ndarray:
     """Return the column the runs make of the sources (``docs``: positions, moved by shift).
 
     One run that is a whole source is that source itself: a rebuild with no change copies

@@ -66,7 +66,7 @@ class IndexCache:
     """The cache of ``browser_index``; ``file`` None keeps it in memory only."""
 
     file: Path | None = None
-    stems: GroupStore = field(default_factory=GroupStore)
+    groups: GroupStore = field(default_factory=GroupStore)
     encodings: Encodings = field(default_factory=Encodings)
 
     @classmethod
@@ -75,10 +75,10 @@ class IndexCache:
         stored = read_versioned(file, cache_version())
         if not isinstance(stored, tuple):
             return cls(file)
-        stems, known = stored
-        return cls(file, stems, Encodings(known))
+        groups, known = stored
+        return cls(file, groups, Encodings(known))
 
     def save(self) -> None:
         """Keep what this build used (atomically), for the next one."""
         if self.file is not None:
-            write_versioned(self.file, cache_version(), (self.stems, self.encodings.used))
+            write_versioned(self.file, cache_version(), (self.groups, self.encodings.used))

@@ -66,4 +66,4 @@ def update_index_folder(
     written = write_changed_files(output, files)
     removed = remove_other_files(output, set(files))
     cache.save()
-    return IndexUpdate(len(files), written, removed, cache.stems.analysed, cache.stems.reused)
+    return IndexUpdate(len(files), written, removed, cache.groups.analysed, cache.groups.reused)
