@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import shutil
@@ -26,6 +27,7 @@ def keys_dir_for_tests() -> Path:
     and keys for any other account are generated here, never in the home folder.
     """
     folder = Path(tempfile.mkdtemp(prefix="coopdir-test-keys-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # not left in /tmp run after run
     for key in FIXTURE_KEYS.glob("*.public.pem"):
         shutil.copy(key, folder / key.name)
     return folder

@@ -129,11 +129,6 @@ def sync_by_hard_links(site: Path, spare: Path) -> int:
     return changed
 
 
-REPLAY_AT_MOST = 20_000
-"""A journal longer than this is not replayed: ``cp -al`` of the whole site is quicker (it links
-300,000 files in about 10 s; a replay costs some six system calls from Python per file)."""
-
-
 def replay_journal(site: Path, spare: Path, names: list[str]) -> int:
     """Make ``spare`` (the site before last) equal to ``site``: replay the last build's journal.
 
@@ -141,24 +136,47 @@ def replay_journal(site: Path, spare: Path, names: list[str]) -> int:
     or removed where the site no longer has it. Only those are touched, where
     ``sync_by_hard_links`` compares every file of both trees. Theme assets are left out, as
     everywhere here (Pelican copies them afresh).
+
+    A file costs two system calls, an ``unlink`` and a ``link``, in the usual case: after a
+    build that wrote the whole site (the first of a new day, or after a template change) the
+    journal names every file, and replaying it then beats linking the site afresh with
+    ``cp -al`` (which makes every folder again, and leaves the old tree for a removal that
+    competes with the next build for the disk).
     """
     shutil.rmtree(spare / "theme", ignore_errors=True)
     emptied: set[Path] = set()
+    site_root, spare_root = os.fspath(site) + os.sep, os.fspath(spare) + os.sep
     for name in names:
         if name == "theme" or name.startswith("theme/"):
             continue
-        source, target = site / name, spare / name
-        if os.path.isdir(target) and not os.path.islink(target):
-            shutil.rmtree(target)
-        elif os.path.lexists(target):
+        source, target = site_root + name, spare_root + name
+        try:
             os.unlink(target)
-        if os.path.isfile(source):
-            target.parent.mkdir(parents=True, exist_ok=True)
+        except (FileNotFoundError, NotADirectoryError):  # not there, or its folder is a file
+            pass
+        except IsADirectoryError:  # a folder where the site now has a file, or nothing
+            shutil.rmtree(target)
+        try:
             os.link(source, target)
-        else:
-            emptied.add(target.parent)
+        except OSError:
+            if not os.path.isfile(source):  # the site no longer has it (or it is a folder now)
+                emptied.add(Path(target).parent)
+                continue
+            _unlink_file_on_the_way(spare, name)  # a file where a folder must be
+            os.makedirs(os.path.dirname(target), exist_ok=True)  # a folder new to the site
+            os.link(source, target)
     remove_empty_folders(spare, emptied)  # as the site lost them
     return len(names)
+
+
+def _unlink_file_on_the_way(root: Path, name: str) -> None:
+    """Remove a file of ``root`` that sits where a folder on the way to ``name`` must be."""
+    parts = Path(name).parts
+    for depth in range(1, len(parts)):
+        path = root.joinpath(*parts[:depth])
+        if os.path.lexists(path) and not path.is_dir():
+            path.unlink()
+            return
 
 
 def spare_folder(output: Path) -> Path:
@@ -242,8 +260,6 @@ def build_site(
     journal = read_journal(cache) if incremental else None
     (cache / JOURNAL).unlink(missing_ok=True)
     how = "none"  # how the staging folder was made: read by tests and bench/build.py
-    if incremental and spare.is_dir() and journal is not None and len(journal) > REPLAY_AT_MOST:
-        remove_later(spare)  # a journal of most of the site: linking the site afresh is quicker
     if incremental and spare.is_dir():
         # The site before last, brought up to date: only what changed since is touched.
         os.rename(spare, staging)

@@ -318,6 +318,7 @@ class DirectoryGenerator(Generator):
             timings["search"] = time.perf_counter() - began
             return timings
 
+        self._page_url_set  # noqa: B018 - made before the fork (see _page_urls)
         if self._site_size() >= self.coopdir.parallel_from:
             # The second process starts at once with the bulk data and the search index (their
             # cost grows with the site, not with the change); meanwhile this one decides what
@@ -378,7 +379,7 @@ class DirectoryGenerator(Generator):
         logger.info(
             "coopdir: rendered %d of %d pages, %d of %d feeds",
             rendered,
-            self._page_count(),
+            self._page_count,
             len(work.feeds),
             len(self.feeds),
         )
@@ -501,11 +502,26 @@ class DirectoryGenerator(Generator):
 
     def _site_size(self) -> int:
         """Count what a full build writes: pages, feeds and co-ops (each with its own files)."""
-        return self._page_count() + len(self.feeds) + len(self.directory.coops)
+        return self._page_count + len(self.feeds) + len(self.directory.coops)
 
+    @functools.cached_property
     def _page_count(self) -> int:
-        """Count the pages of the site."""
+        """Count the pages of the site (once, before the fork: see ``_page_urls``)."""
         return sum(entry.count for entry in self.pages)
+
+    @functools.cached_property
+    def _page_urls(self) -> list[str]:
+        """Return the URL of every page but the 404 page, in plan order (as the sitemap lists them).
+
+        Made once, before the second process is forked: both need it, and walking 10,000
+        co-ops' entries after the fork would copy the memory pages they sit on, in each.
+        """
+        return [url for entry in self.pages for url in entry.urls]
+
+    @functools.cached_property
+    def _page_url_set(self) -> frozenset[str]:
+        """Return the URLs of the pages, to look them up (see ``_page_urls``)."""
+        return frozenset(self._page_urls)
 
     def _bulk_names(self) -> list[str]:
         """Return the names of the bulk data files: the collections, one file per co-op."""
@@ -559,7 +575,6 @@ class DirectoryGenerator(Generator):
     def _fediverse(self) -> Fediverse:
         """Return the maker of the fediverse documents, with this build's settings."""
         note = self.env.get_template("ap_note.html")
-        page_urls = {url for entry in self.pages for url in entry.urls}
         site_url = self.coopdir.site_url
         return Fediverse(
             self.directory,
@@ -573,7 +588,7 @@ class DirectoryGenerator(Generator):
                 macros=self._macros,
             ).strip(),
             keys_dir=self.coopdir.keys_dir or default_keys_dir(),
-            page_exists=page_urls.__contains__,
+            page_exists=self._page_url_set.__contains__,
             inbox_upstream=self.coopdir.inbox_upstream,
         )
 
@@ -618,8 +633,7 @@ class DirectoryGenerator(Generator):
 
     def _site_files(self, unchanged: Any) -> list[str]:
         """Write sitemap.xml and robots.txt unless the list of pages is as it was; name them."""
-        pages = [url for entry in self.pages for url in entry.urls]
-        pages += [f"/{p.url}" for p in self.context.get("pages", ())]
+        pages = [*self._page_urls, *(f"/{p.url}" for p in self.context.get("pages", ()))]
         names = ["sitemap.xml", "robots.txt"]
         if not unchanged(f"site-files@{digest_of(pages)}", (), names):
             site_url, output = self.coopdir.site_url, Path(self.output_path)
