@@ -281,14 +281,35 @@ class Directory:
     def _open_openings(self) -> tuple[Opening, ...]:
         return tuple(o for o in self._openings if self.opening_state(o) == "open")
 
+    def adopt_order(
+        self,
+        listed: tuple[Coop, ...],
+        openings: tuple[Opening, ...],
+        open_openings: tuple[Opening, ...],
+        closed_openings: tuple[Opening, ...],
+    ) -> None:
+        """Take the sorted lists from a build that sorted the same co-ops the same way.
+
+        ``slicecache`` knows when the previous build's order still holds; sorting 10,000
+        co-ops and 50,000 openings again would give these very lists.
+        """
+        self.__dict__["_listed_coops"] = listed
+        self.__dict__["_openings"] = openings
+        self.__dict__["_open_openings"] = open_openings
+        self.__dict__["_closed_openings"] = closed_openings
+
     def open_openings(self) -> list[Opening]:
         """Return the openings people can apply to today, newest first."""
         return list(self._open_openings)
 
+    @cached_property
+    def _closed_openings(self) -> tuple[Opening, ...]:
+        closed = [o for o in self._openings if self.opening_state(o) == "closed"]
+        return tuple(sorted(closed, key=lambda o: (o.closes, o.key), reverse=True))
+
     def closed_openings(self) -> list[Opening]:
         """Return the openings that have closed, most recently closed first."""
-        closed = [o for o in self._openings if self.opening_state(o) == "closed"]
-        return sorted(closed, key=lambda o: (o.closes, o.key), reverse=True)
+        return list(self._closed_openings)
 
     @cached_property
     def _listed_coops(self) -> tuple[Coop, ...]:

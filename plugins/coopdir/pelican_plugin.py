@@ -26,7 +26,7 @@ from pelican.generators import Generator
 from . import clock, labels, urls
 from .bulkwrite import write_bulk_data
 from .export import COOPS_CSV, COOPS_JSON, OPENINGS_JSON, coop_file
-from .facets import FACETS, opening_facets, slice_directory
+from .facets import FACETS, opening_facets
 from .fediverse import Fediverse, write_changed_files
 from .feeds import FORMATS, Feed, FeedWriter, plan_feeds
 from .fragments import FragmentCache, FragmentNews
@@ -54,6 +54,7 @@ from .problems import InvalidDirectory
 from .search.documents import search_ids
 from .settings import CoopdirSettings
 from .sitemap import robots_txt, sitemap_xml
+from .slicecache import directory_slices
 
 logger = logging.getLogger(__name__)
 
@@ -223,9 +224,11 @@ class DirectoryGenerator(Generator):
             self.env.bytecode_cache = FileSystemBytecodeCache(str(folder))
         today = clock.today()
         cache = None
-        if self.coopdir.cache_dir:
+        cache_dir = self.coopdir.cache_dir
+        version = ""
+        if cache_dir:
             version = digest_of([code_version(), self.coopdir.output_shaping(), today.isoformat()])
-            cache = ParseCache.open(self.coopdir.cache_dir / "parse.sqlite", version)
+            cache = ParseCache.open(cache_dir / "parse.sqlite", version)
         try:
             self.directory = load_directory(
                 self.coopdir.coops_path,
@@ -251,7 +254,10 @@ class DirectoryGenerator(Generator):
                 len(self.directory.coops),
             )
         self.timings["load_files"] = time.perf_counter() - started
-        slices = slice_directory(self.directory)
+        slices, self._keep_slices = directory_slices(
+            self.directory, cache_dir / "slices.pickle" if cache_dir else None, version
+        )
+        self.timings["slices_made"] = int(self._keep_slices is not None)
         self.timings["load"] = time.perf_counter() - started
         started = time.perf_counter()
         self.pages = plan_pages(
@@ -316,6 +322,10 @@ class DirectoryGenerator(Generator):
             began = time.perf_counter()
             self._write_search(output, unchanged, timings)
             timings["search"] = time.perf_counter() - began
+            if self._keep_slices is not None:  # for the next build (see slicecache)
+                began = time.perf_counter()
+                self._keep_slices()
+                timings["keep_slices"] = time.perf_counter() - began
             return timings
 
         self._page_url_set  # noqa: B018 - made before the fork (see _page_urls)
