@@ -59,10 +59,15 @@ def described(directory: Directory, slices: dict) -> dict[str, Any]:
 def sliced_as_a_build_does(folder: Path, cache: Path, day: dt.date = DAY) -> tuple[dict, bool]:
     """Slice a fresh load through the cache; keep what was made. Return (lists, were kept)."""
     directory = load(folder, day)
-    slices, keep = directory_slices(directory, cache, VERSION + day.isoformat())
-    if keep is not None:
-        keep()
-    return described(directory, slices), keep is None
+    made = directory_slices(directory, cache, VERSION + day.isoformat())
+    if made.keep is not None:
+        made.keep()
+    NAMES.append(made.placements)
+    return described(directory, made.slices), made.keep is None
+
+
+NAMES: list[str] = []
+"""The name of the placements each call above gave, in order."""
 
 
 def sliced_from_scratch(folder: Path, day: dt.date = DAY) -> dict:
@@ -150,6 +155,8 @@ def test_an_edit_keeps_the_lists_only_when_nothing_moved(
     edit(with_openings(coops)[0], change)
     again, kept = sliced_as_a_build_does(coops, cache)
     assert kept == (change in IN_PLACE)
+    # The same placements keep their name (the directory's own outbox is not made again).
+    assert (NAMES[-1] == NAMES[-2]) == (change in IN_PLACE)
     assert again == sliced_from_scratch(coops)
     if change in MOVING:
         assert again != first, "a moving edit that moved nothing tests nothing"

@@ -201,6 +201,7 @@ def _check_file(
     # Keep only what the directory checks read: a build of 10,000 co-ops must not hold
     # every value's position in memory until the end.
     slim = CheckedFile(slug=item.slug, doc=doc.slim(CROSS_FILE_FIELDS))
+    _ = slim.website  # made now, to be kept with the file in the parse cache
     if found or not name_ok:
         return _FileResult(found, slim)
     coop = _build(item, settings)

@@ -254,9 +254,10 @@ class DirectoryGenerator(Generator):
                 len(self.directory.coops),
             )
         self.timings["load_files"] = time.perf_counter() - started
-        slices, self._keep_slices = directory_slices(
+        made = directory_slices(
             self.directory, cache_dir / "slices.pickle" if cache_dir else None, version
         )
+        slices, self._keep_slices, self._placements = made.slices, made.keep, made.placements
         self.timings["slices_made"] = int(self._keep_slices is not None)
         self.timings["load"] = time.perf_counter() - started
         started = time.perf_counter()
@@ -452,8 +453,11 @@ class DirectoryGenerator(Generator):
                 kept[coop.slug] = listed
             else:
                 coops.append(coop)
+        # The site's own files show the openings by id and date, the co-ops by count: they
+        # change only when some co-op's placement does (see slicecache.DirectorySlices).
         site = known.get(SITE_FILES)
-        if unchanged(f"fediverse:{SITE_FILES}", None, site or []) and site is not None:
+        key = f"fediverse:{SITE_FILES}@{self._placements}"
+        if unchanged(key, (), site or []) and site is not None:
             kept[SITE_FILES] = site
         # The web servers' configurations list every account: made again when the list changes.
         servers = known.get(SERVER_FILES)

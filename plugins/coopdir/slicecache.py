@@ -16,6 +16,7 @@ code or settings (``version``), and they are made afresh and kept again.
 from __future__ import annotations
 
 import pickle
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,8 @@ def placement(coop: Coop, directory: Directory) -> bytes:
 class KeptSlices:
     """The lists of one build, by position: what the cache file holds."""
 
+    placements_name: str
+    """A name for these placements, new each time they are worked out (``DirectorySlices``)."""
     fingerprints: dict[str, str]
     """Each co-op's fingerprint when its placement was last taken (slug → ``slug=digest``)."""
     placements: dict[str, bytes]
@@ -68,15 +71,29 @@ class KeptSlices:
     """Each facet's slices: value, label, positions in ``listed``, in ``open_openings``."""
 
 
+@dataclass
+class DirectorySlices:
+    """A build's slices, which placements they stand for, and how to keep them if new."""
+
+    slices: dict[str, list[Slice]]
+    placements: str
+    """Names the co-ops' placements these lists were made from (a new name when made).
+
+    Two builds with the same name (and the same ``version``) placed every co-op alike, so
+    whatever shows only placements (the directory's own outbox and featured openings, which
+    list openings by id and date) is as the earlier build left it.
+    """
+    keep: Callable[[], None] | None
+    """Keeps new lists for the next build: working out 10,000 placements takes as long as
+    slicing (0.4 s), so the build calls it where it costs least (in its second process)."""
+
+
 def directory_slices(
     directory: Directory, cache_file: Path | None, version: str
-) -> tuple[dict[str, list[Slice]], Callable[[], None] | None]:
+) -> DirectorySlices:
     """Return the directory's slices, from the kept positions when nothing moved.
 
-    Also primes ``directory``'s sorted lists (listed co-ops, open openings) with the same
-    order. When the slices were made afresh, also returns the function that keeps them for
-    the next build: working out 10,000 placements takes as long as slicing (0.4 s), so the
-    build calls it where it costs least (in its second process, beside the pages).
+    Also primes ``directory``'s sorted lists (listed co-ops, openings) with the same order.
     """
     kept = read_versioned(cache_file, version) if cache_file is not None else None
     if isinstance(kept, KeptSlices):
@@ -86,11 +103,16 @@ def directory_slices(
             if len(changed) > STALE_FINGERPRINTS_AT_MOST and cache_file is not None:
                 kept.fingerprints.update((coop.slug, coop.fingerprint) for coop in changed)
                 write_versioned(cache_file, version, kept)
-            return slices, None
+            return DirectorySlices(slices, kept.placements_name, None)
     slices = slice_directory(directory)
+    name = uuid.uuid4().hex
     if cache_file is None:
-        return slices, None
-    return slices, lambda: write_versioned(cache_file, version, _keep(directory, slices))
+        return DirectorySlices(slices, name, None)
+
+    def keep() -> None:
+        write_versioned(cache_file, version, _keep(directory, slices, name))
+
+    return DirectorySlices(slices, name, keep)
 
 
 def _changed_in_place(directory: Directory, kept: KeptSlices) -> list[Coop] | None:
@@ -128,7 +150,7 @@ def _rebuild(directory: Directory, kept: KeptSlices) -> dict[str, list[Slice]]:
     }
 
 
-def _keep(directory: Directory, slices: dict[str, list[Slice]]) -> KeptSlices:
+def _keep(directory: Directory, slices: dict[str, list[Slice]], name: str) -> KeptSlices:
     listed = directory.listed_coops()
     every = directory.openings()
     open_now = directory.open_openings()
@@ -141,6 +163,7 @@ def _keep(directory: Directory, slices: dict[str, list[Slice]]) -> KeptSlices:
         for index, opening in enumerate(coop.openings)
     }
     return KeptSlices(
+        placements_name=name,
         fingerprints={coop.slug: coop.fingerprint for coop in directory.coops},
         placements={coop.slug: placement(coop, directory) for coop in directory.coops},
         listed=[coop.slug for coop in listed],
