@@ -14,7 +14,8 @@ Prints, per size, the median wall time of R runs (default 3 up to 1,000 co-ops, 
 pages written (HTML files), pages per second, peak RSS (of the largest process in the build's
 tree: for ours that is Pelican, while ``coopdir build`` waits), and milliseconds per co-op or
 article with the ratio ours / plain. Then, after a full build of ours, rebuilds (a) with no
-change, (b) after rewriting one co-op's ``summary:``, (c) after renaming one opening; checks
+change, (b) after rewriting one co-op's ``summary:``, (c) after renaming one opening (three
+rounds at every size, another co-op each round: the median is quoted); checks
 that the changed pages show the change; and compares the rebuilt output with a from-scratch
 build of the same files, byte for byte. Where the plugin writes ``timings.json`` into its cache
 folder, each build of ours also shows where its time went (load, plan, pages, feeds, ...). The
@@ -54,6 +55,7 @@ BIN = Path(sys.executable).parent  # .venv/bin: the same coopdir and pelican as 
 EPOCH = "1793491200"  # 2026-11-01
 OPENINGS = 5
 RUNS_SMALL, SMALL = 3, 1_000  # default runs up to SMALL co-ops; 1 above
+REBUILD_ROUNDS = 3  # rebuilds of each kind at every size (a few seconds each): medians of 3
 TIME_TARGET = 1.0  # ours per co-op / plain per article
 REBUILD_TARGET = 0.10  # one-file rebuild / full build
 REBUILD_SIZE = 10_000
@@ -532,7 +534,7 @@ def bench_size(size: int, runs: int, *, baseline: bool, tmp: Path) -> dict:
               " feeds, 3 files each)")
     full = median(results["coopdir"])
     rebuilds = incremental(size, coops, results["coopdir"][-1], tmp / f"ours-{runs - 1}" / "work",
-                           runs, full)
+                           max(runs, REBUILD_ROUNDS), full)
     mismatch = compare_with_scratch(coops, results["coopdir"][-1].output, tmp, state)
     edited = edits_since(state)
     if edited:
