@@ -198,6 +198,9 @@ def build_ours(coops: Path, output: Path, cwd: Path) -> Run:
     run = run_measured(command, cwd=cwd, output=output)
     if timings.is_file():
         run.phases = json.loads(timings.read_text("utf-8"))
+        # ``coopdir build`` does not wait for Pelican's process to end (pelicanrun), so the
+        # process tree measured above may leave it out: the plugin says its own peak.
+        run.peak_mb = max(run.peak_mb, float(run.phases.get("peak_rss_mb", 0.0)))
     return run
 
 
@@ -211,7 +214,7 @@ def phases_line(run: Run) -> str:
         return "no phase timings (the plugin wrote no timings.json)"
     counts = {"pages": "pages_rendered", "render": "pages_rendered", "feeds": "feeds_written"}
     skip = {"pages_rendered", "feeds_written", "fragments_reused", "render_processes"}
-    skip |= {"load_processes", "slices_made"}
+    skip |= {"load_processes", "slices_made", "peak_rss_mb"}
     skip |= {"pelican_startup", "pelican_exit", "plugin_began", "plugin_ended"}
     skip |= {"search_written", "search_removed", "search_analysed", "search_reused"}  # counts
     around = ("staging", "pelican_process", "swap")  # build.py's steps around Pelican
@@ -221,7 +224,6 @@ def phases_line(run: Run) -> str:
     # reading the files inside "load".
     inside = ("bulk_data", "search", "plan_writes", "fediverse_site", "load_files")
     inside += ("second_wait", "merge")  # the parent waiting for the second process, then merging
-    inside += ("keep_slices",)  # the second process keeping the slices for the next build
     processes = run.phases.get("render_processes", 1)
     parts, plugin = [], 0.0
     for name, value in run.phases.items():

@@ -58,7 +58,8 @@ def read_versioned(file: Path | None, version: str) -> Any | None:
 def write_versioned(file: Path, version: str, data: Any) -> None:
     """Store ``data`` for ``version`` (atomically: a crash never leaves half a file)."""
     file.parent.mkdir(parents=True, exist_ok=True)
-    temporary = file.with_suffix(".tmp")
+    # A name of its own: a build's last cache write may still run while the next build writes.
+    temporary = file.with_name(f"{file.name}.{os.getpid()}.tmp")
     with temporary.open("wb") as handle:
         pickle.dump((version, data), handle, protocol=PROTOCOL)
     os.replace(temporary, file)

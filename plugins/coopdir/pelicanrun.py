@@ -35,6 +35,7 @@ import subprocess
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 
@@ -81,7 +82,24 @@ def main(status_pipe: int | None = None) -> None:
         for handle in (1, 2, status_pipe):
             with contextlib.suppress(OSError):
                 os.close(handle)
+    if code == 0:
+        for task in _after_status:
+            with contextlib.suppress(Exception):
+                task()
     os._exit(code)
+
+
+_after_status: list[Callable[[], None]] = []
+
+
+def after_status(task: Callable[[], None]) -> None:
+    """Run ``task`` once the build has said its status: work for the next build, not this one.
+
+    The site is complete by then and ``coopdir build`` has returned; a task that fails costs
+    the next build time, never this one its site (nothing it writes is part of the site).
+    Run only where Pelican is run by ``main`` (else never: the next build does the work).
+    """
+    _after_status.append(task)
 
 
 _ending: list[int] = []
