@@ -21,6 +21,7 @@ from markupsafe import Markup
 from . import urls
 from .model import Coop, Directory, Opening
 from .parsecache import read_versioned, write_versioned
+from .search.documents import SearchIds
 
 SAVE_FROM_SHARE = 100
 """Save once more than one piece in this many is new."""
@@ -36,6 +37,15 @@ class FragmentNews:
     added: list[tuple[Group, str, str]] = field(default_factory=list)
     used: dict[Group, set[str]] = field(default_factory=dict)
     hits: int = 0
+
+
+def _doc(item: Coop | Opening, ids: dict[str, int] | None) -> int | None:
+    """Return the item's search document id (None without ids): by the item if they can."""
+    if ids is None:
+        return None
+    if isinstance(ids, SearchIds):
+        return ids.of(item)
+    return ids[urls.coop_url(item) if isinstance(item, Coop) else urls.opening_url(item)]
 
 
 class FragmentCache:
@@ -98,18 +108,16 @@ class FragmentCache:
     def _key(item: Coop | Opening, directory: Directory | None, ids: dict | None) -> str:
         """Say what the item's piece shows: its co-op's file, the opening, its document id."""
         if isinstance(item, Coop):
-            doc = None if ids is None else ids[urls.coop_url(item)]
-            return f"{item.fingerprint}\0{doc}"
+            return f"{item.fingerprint}\0{_doc(item, ids)}"
         coop = directory.by_slug[item.coop_slug]  # type: ignore[union-attr]
-        doc = None if ids is None else ids[urls.opening_url(item)]
-        return f"{coop.fingerprint}\0{item.id}\0{doc}"
+        return f"{coop.fingerprint}\0{item.id}\0{_doc(item, ids)}"
 
     @staticmethod
     def _arguments(item: Coop | Opening, directory: Directory | None, ids: dict | None) -> tuple:
         if isinstance(item, Coop):
-            return (item, None if ids is None else ids[urls.coop_url(item)])
+            return (item, _doc(item, ids))
         coop = directory.by_slug[item.coop_slug]  # type: ignore[union-attr]
-        return (item, coop, None if ids is None else ids[urls.opening_url(item)])
+        return (item, coop, _doc(item, ids))
 
     def take_news(self) -> FragmentNews:
         """Return what this process added and used since the last call, and start afresh."""

@@ -170,12 +170,37 @@ def search_documents(directory: Directory) -> list[SearchDoc]:
     return sorted(docs, key=lambda doc: doc.url)
 
 
-def search_ids(directory: Directory) -> dict[str, int]:
-    """Return each search document's id (its place in ``search_documents``) by URL.
+class SearchIds(dict[str, int]):
+    """Each search document's id by URL; ``of`` finds it by the co-op or opening itself.
+
+    List pages look up an id for each of their 150,000 rows (at 10,000 co-ops): by the item
+    that is one dictionary lookup, where by URL it is a URL made and hashed each time.
+    """
+
+    def __init__(self, by_url: dict[str, int], by_item: dict[int, int]) -> None:
+        super().__init__(by_url)
+        self._by_item = by_item
+
+    def of(self, item: Coop | Opening) -> int:
+        """Return the id of a listed co-op's or open opening's document."""
+        found = self._by_item.get(id(item))
+        if found is not None:
+            return found
+        return self[coop_url(item) if isinstance(item, Coop) else opening_url(item)]
+
+
+def search_ids(directory: Directory) -> SearchIds:
+    """Return each search document's id (its place in ``search_documents``), by URL and item.
 
     The same numbers, from the URLs alone: list pages carry these ids, and a rebuild that
     writes no search index need not make every document to learn them.
     """
-    listed = [opening_url(opening) for opening in directory.open_openings()]
-    listed += [coop_url(coop) for coop in directory.listed_coops()]
-    return {url: number for number, url in enumerate(sorted(listed))}
+    listed: list[tuple[str, Coop | Opening]] = [
+        (opening_url(opening), opening) for opening in directory.open_openings()
+    ]
+    listed += [(coop_url(coop), coop) for coop in directory.listed_coops()]
+    listed.sort(key=lambda pair: pair[0])
+    return SearchIds(
+        {url: number for number, (url, _) in enumerate(listed)},
+        {id(item): number for number, (_, item) in enumerate(listed)},
+    )
