@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from sitecheck import ROOT
@@ -26,47 +25,77 @@ def test_a_forked_pelican_reports_the_status_a_fresh_interpreter_does(tmp_path: 
     assert status == _fresh_interpreter_status(arguments)
 
 
+def _in_a_fresh_interpreter(script: str, tmp_path: Path) -> str:
+    """Run ``script`` where no other thread runs (the suite's servers would make ``run`` spawn
+    a new interpreter instead of forking); return what it prints."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]  # Pelican logs to the output before it
+
+
+REAPED = """
+import os, sys, time
+from pathlib import Path
+from coopdir import pelicanrun
+tmp = Path(sys.argv[1])
+arguments = ["-s", str(tmp / "missing.conf.py"), "-o", str(tmp / "out"), "-q"]
+pelicanrun.run(arguments, dict(os.environ))
+pid = pelicanrun._ending[-1]
+deadline = time.monotonic() + 30
+while pid in pelicanrun._ending and time.monotonic() < deadline:
+    time.sleep(0.05)
+    pelicanrun._reap_ended()
+try:
+    os.kill(pid, 0)
+    print("still there")
+except ProcessLookupError:
+    print("reaped" if pid not in pelicanrun._ending else "not collected")
+"""
+
+
 def test_the_forked_child_is_reaped_by_a_later_run(tmp_path: Path) -> None:
     """Children that said their status are collected later, not left behind for ever."""
-    arguments = ["-s", str(tmp_path / "missing.conf.py"), "-o", str(tmp_path / "out"), "-q"]
-    pelicanrun.run(arguments, dict(os.environ))
-    pid = pelicanrun._ending[-1]
-    deadline = time.monotonic() + 30
-    while pid in pelicanrun._ending and time.monotonic() < deadline:
-        time.sleep(0.05)
-        pelicanrun._reap_ended()
-    assert pid not in pelicanrun._ending
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        pass  # reaped: no process, not even a zombie, has that number
-    else:
-        raise AssertionError(f"process {pid} is still there after it was reaped")
+    assert _in_a_fresh_interpreter(REAPED, tmp_path) == "reaped"
+
+
+AFTER_STATUS = """
+import os, sys, time
+from pathlib import Path
+from coopdir import pelicanrun
+tmp = Path(sys.argv[1])
+content, settings, marker = tmp / "content", tmp / "settings.py", tmp / "kept"
+content.mkdir()
+settings.write_text("SITENAME = 'x'\\nPLUGINS = []\\n", "utf-8")
+
+def failing():
+    raise RuntimeError("a cache that cannot be written must not fail the build")
+
+def keep():
+    time.sleep(0.5)  # long enough that the status is surely said first
+    marker.write_text("kept", "utf-8")
+
+pelicanrun.after_status(failing)
+pelicanrun.after_status(keep)
+arguments = [str(content), "-s", str(settings), "-o", str(tmp / "out"), "-q"]
+status = pelicanrun.run(arguments, dict(os.environ))
+early = marker.exists()
+deadline = time.monotonic() + 30
+while not marker.exists() and time.monotonic() < deadline:
+    time.sleep(0.05)
+print(status, early, marker.exists() and marker.read_text("utf-8"))
+"""
 
 
 def test_tasks_for_the_next_build_run_after_the_status_is_said(tmp_path: Path) -> None:
     """A successful build says its status, then runs what it keeps for the next build."""
-    content, settings = tmp_path / "content", tmp_path / "settings.py"
-    content.mkdir()
-    settings.write_text("SITENAME = 'x'\nPLUGINS = []\n", "utf-8")
-    marker = tmp_path / "kept"
-
-    def failing() -> None:
-        raise RuntimeError("a cache that cannot be written must not fail the build")
-
-    def keep() -> None:
-        time.sleep(0.5)  # long enough that the status is surely said first
-        marker.write_text("kept", "utf-8")
-
-    pelicanrun._after_status[:] = [failing, keep]
-    try:
-        arguments = [str(content), "-s", str(settings), "-o", str(tmp_path / "out"), "-q"]
-        status = pelicanrun.run(arguments, dict(os.environ))
-    finally:
-        pelicanrun._after_status.clear()
-    assert status == 0
-    assert not marker.exists(), "the status came only after the task"
-    deadline = time.monotonic() + 30
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marker.read_text("utf-8") == "kept"
+    status, early, kept = _in_a_fresh_interpreter(AFTER_STATUS, tmp_path).split()
+    assert status == "0"
+    assert early == "False", "the status came only after the task"
+    assert kept == "kept"
