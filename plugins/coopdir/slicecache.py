@@ -85,7 +85,8 @@ class DirectorySlices:
     """
     keep: Callable[[], None] | None
     """Keeps new lists for the next build: working out 10,000 placements takes as long as
-    slicing (0.4 s), so the build calls it where it costs least (in its second process)."""
+    slicing (0.4 s), so the build calls it once its site is done (``pelicanrun.after_status``).
+    Until it has, the next build makes the lists again: slower, never wrong."""
 
 
 def directory_slices(
