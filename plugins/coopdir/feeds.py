@@ -98,9 +98,12 @@ def plan_feeds(directory: Directory, slices: dict[str, list[Slice]], *, limit: i
             ),
         ),
     ]
+    # Each co-op's open openings, newest first: the directory's list is in that order already.
+    open_by_coop: dict[str, list[Opening]] = {}
+    for opening in open_openings:
+        open_by_coop.setdefault(opening.coop_slug, []).append(opening)
     for coop in directory.listed_coops():
-        mine = tuple(o for o in coop.openings if directory.opening_state(o) == "open")
-        mine = tuple(sorted(mine, key=lambda o: (o.posted, o.key), reverse=True)[:limit])
+        mine = tuple(open_by_coop.get(coop.slug, ())[:limit])
         feeds.append(
             Feed(
                 urls.coop_url(coop),

@@ -279,6 +279,8 @@ def _plan(
             (coop, *family.all()),
             partial(_coop_pages, directory, coop, family, repository_url, folder, site_url),
         )
+    in_slug_order = sorted(directory.coops, key=lambda coop: coop.slug)
+    position = {coop.slug: place for place, coop in enumerate(in_slug_order)}
     for facet in FACETS:
         yield Page(
             facet.url,
@@ -290,7 +292,7 @@ def _plan(
             },
         )
         for one in slices[facet.key]:
-            yield _slice_page(one, directory)
+            yield _slice_page(one, in_slug_order, position)
     yield Page("/404.html", "404", "Page not found")
 
 
@@ -349,15 +351,16 @@ def _posting(opening: Opening, coop: Coop, state: str, site_url: str) -> dict[st
     return posting
 
 
-def _slice_page(one: Slice, directory: Directory) -> Page:
-    shown = {coop.slug: coop for coop in one.coops}
-    for opening in one.openings:
-        shown.setdefault(opening.coop_slug, directory.by_slug[opening.coop_slug])
+def _slice_page(one: Slice, by_slug: list[Coop], position: dict[str, int]) -> Page:
+    # The co-ops shown (in the list, or as an opening's), by slug: their places in ``by_slug``
+    # (every co-op in slug order) are sorted, numbers being quicker to sort than slugs.
+    shown = {position[coop.slug] for coop in one.coops}
+    shown.update([position[opening.coop_slug] for opening in one.openings])
     return Page(
         one.url,
         "facet",
         f"{one.facet.title}: {one.label}",
         {"slice": one, "facet": one.facet},
-        depends=tuple(shown[slug] for slug in sorted(shown)),
+        depends=tuple([by_slug[place] for place in sorted(shown)]),
         feeds=links_for(one.url, f"Openings: {one.facet.title}: {one.label}"),
     )
