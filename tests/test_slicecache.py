@@ -53,6 +53,16 @@ def described(directory: Directory, slices: dict) -> dict[str, Any]:
             ]
             for key, facet_slices in slices.items()
         },
+        # The co-ops each slice's page shows, by slug: kept ones must be what they would be.
+        "shown": {
+            one.url: (
+                [c.slug for c in one.shown]
+                if one.shown is not None
+                else sorted({c.slug for c in one.coops} | {o.coop_slug for o in one.openings})
+            )
+            for facet_slices in slices.values()
+            for one in facet_slices
+        },
     }
 
 

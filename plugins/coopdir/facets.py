@@ -8,7 +8,7 @@ slice when it says so itself, or, for facets that describe the co-op, when its c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import labels
 from .model import Coop, Directory, Opening
@@ -45,6 +45,9 @@ class Slice:
     label: str
     coops: tuple[Coop, ...]
     openings: tuple[Opening, ...]
+    shown: tuple[Coop, ...] | None = field(default=None, compare=False, repr=False)
+    """Every co-op its page shows (listed, or as an opening's), by slug, when known already:
+    ``slicecache`` keeps them (else the page's plan works them out)."""
 
     @property
     def url(self) -> str:

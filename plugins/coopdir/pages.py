@@ -351,16 +351,25 @@ def _posting(opening: Opening, coop: Coop, state: str, site_url: str) -> dict[st
     return posting
 
 
-def _slice_page(one: Slice, by_slug: list[Coop], position: dict[str, int]) -> Page:
-    # The co-ops shown (in the list, or as an opening's), by slug: their places in ``by_slug``
-    # (every co-op in slug order) are sorted, numbers being quicker to sort than slugs.
+def shown_places(one: Slice, position: dict[str, int]) -> list[int]:
+    """Return where the co-ops a slice's page shows are in the list of every co-op by slug.
+
+    Those listed, and those of its openings; ``position`` gives each slug's place. Sorted.
+    """
     shown = {position[coop.slug] for coop in one.coops}
     shown.update([position[opening.coop_slug] for opening in one.openings])
+    return sorted(shown)
+
+
+def _slice_page(one: Slice, by_slug: list[Coop], position: dict[str, int]) -> Page:
+    shown = one.shown
+    if shown is None:  # numbers are quicker to sort than slugs
+        shown = tuple([by_slug[place] for place in shown_places(one, position)])
     return Page(
         one.url,
         "facet",
         f"{one.facet.title}: {one.label}",
         {"slice": one, "facet": one.facet},
-        depends=tuple([by_slug[place] for place in sorted(shown)]),
+        depends=shown,
         feeds=links_for(one.url, f"Openings: {one.facet.title}: {one.label}"),
     )

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .facets import FACETS, Slice, slice_directory
 from .model import Coop, Directory, sort_key_for_name
+from .pages import shown_places
 from .parsecache import PROTOCOL, read_versioned, write_versioned
 
 STALE_FINGERPRINTS_AT_MOST = 200
@@ -67,8 +68,9 @@ class KeptSlices:
     """The open openings, newest first, by position in ``openings``."""
     closed_openings: list[int]
     """The closed openings, most recently closed first, by position in ``openings``."""
-    slices: dict[str, list[tuple[str, str, list[int], list[int]]]]
-    """Each facet's slices: value, label, positions in ``listed``, in ``open_openings``."""
+    slices: dict[str, list[tuple[str, str, list[int], list[int], list[int]]]]
+    """Each facet's slices: value, label, positions in ``listed``, in ``open_openings``, and
+    of the co-ops its page shows among every co-op by slug (``Slice.shown``)."""
 
 
 @dataclass
@@ -136,16 +138,18 @@ def _rebuild(directory: Directory, kept: KeptSlices) -> dict[str, list[Slice]]:
     open_now = tuple(every[i] for i in kept.open_openings)
     directory.adopt_order(listed, every, open_now, tuple(every[i] for i in kept.closed_openings))
     by_key = {facet.key: facet for facet in FACETS}
+    in_slug_order = sorted(directory.coops, key=lambda coop: coop.slug)
     return {
         key: [
             Slice(
                 facet=by_key[key],
                 value=value,
                 label=label,
-                coops=tuple(listed[i] for i in coop_positions),
-                openings=tuple(open_now[i] for i in opening_positions),
+                coops=tuple([listed[i] for i in coop_positions]),
+                openings=tuple([open_now[i] for i in opening_positions]),
+                shown=tuple([in_slug_order[i] for i in shown_positions]),
             )
-            for value, label, coop_positions, opening_positions in facet_slices
+            for value, label, coop_positions, opening_positions, shown_positions in facet_slices
         ]
         for key, facet_slices in kept.slices.items()
     }
@@ -158,6 +162,8 @@ def _keep(directory: Directory, slices: dict[str, list[Slice]], name: str) -> Ke
     coop_position = {id(coop): number for number, coop in enumerate(listed)}
     opening_position = {id(opening): number for number, opening in enumerate(open_now)}
     in_every = {id(opening): number for number, opening in enumerate(every)}
+    in_slug_order = sorted(directory.coops, key=lambda coop: coop.slug)
+    by_slug = {coop.slug: place for place, coop in enumerate(in_slug_order)}
     index_in_coop = {
         id(opening): index
         for coop in directory.coops
@@ -178,6 +184,7 @@ def _keep(directory: Directory, slices: dict[str, list[Slice]], name: str) -> Ke
                     one.label,
                     [coop_position[id(coop)] for coop in one.coops],
                     [opening_position[id(opening)] for opening in one.openings],
+                    shown_places(one, by_slug),
                 )
                 for one in facet_slices
             ]
