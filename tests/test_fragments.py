@@ -109,3 +109,37 @@ def test_a_cache_of_another_version_is_never_used(directory: Directory, tmp_path
     rows = Row()
     FragmentCache(file, "theme-2").each(list(directory.coops), rows, None)
     assert rows.calls == len(directory.coops)
+
+
+def test_rows_made_in_two_processes_are_saved_when_many_are_new(
+    directory: Directory, tmp_path: Path
+) -> None:
+    """As a build in two processes hands its news over: many new rows are saved for next time.
+
+    One process made many rows, the other one; the one with few new rows does not send which
+    rows it used, so nothing is pruned, and every row either made is kept.
+    """
+    file = tmp_path / "fragments.pickle"
+    first = FragmentCache(file, "v1")
+    first.each(list(directory.coops), Row(), None)
+    first.save()
+    many = Directory(
+        coops=tuple(
+            dataclasses.replace(coop, source=Source(coop.source.path, 1, "new-" + coop.slug))
+            for coop in directory.coops[:100]
+        )
+        + directory.coops[100:],
+        today=directory.today,
+    )
+    parent, child = FragmentCache(file, "v1"), FragmentCache(file, "v1")
+    parent.each(list(many.coops[:100]), Row(), None)  # a hundred changed co-ops' rows
+    child.each(list(many.coops[100:]), Row(), None)  # rows the cache has already
+    child.each([edited(many, many.coops[-1].slug, "One").coops[-1]], Row(), None)  # one new
+    child_news = child.take_news()
+    assert not child_news.used_known, "a process with one new row does not list what it used"
+    parent.merge(parent.take_news())
+    parent.merge(child_news)
+    parent.save()
+    rows = Row()
+    FragmentCache(file, "v1").each(list(many.coops), rows, None)
+    assert rows.calls == 0, "every row either process used is kept"

@@ -37,6 +37,8 @@ class FragmentNews:
     added: list[tuple[Group, str, str]] = field(default_factory=list)
     used: dict[Group, set[str]] = field(default_factory=dict)
     hits: int = 0
+    used_known: bool = True
+    """False when ``used`` was left out (see ``take_news``): then nothing can be pruned."""
 
 
 def _doc(item: Coop | Opening, ids: dict[str, int] | None) -> int | None:
@@ -120,14 +122,27 @@ class FragmentCache:
         return (item, coop, _doc(item, ids))
 
     def take_news(self) -> FragmentNews:
-        """Return what this process added and used since the last call, and start afresh."""
+        """Return what this process added and used since the last call, and start afresh.
+
+        When so few pieces are new that the cache will not be saved (see ``save``), the keys of
+        the pieces used are left out: at 10,000 co-ops they are 100,000 strings, which the
+        second process would pickle and the first unpickle for nothing.
+        """
         news, self.news = self.news, FragmentNews()
+        if not self._worth_saving(len(news.added)):
+            news.used, news.used_known = {}, False
         return news
+
+    def _worth_saving(self, added: int) -> bool:
+        total = sum(len(pieces) for pieces in self.pieces.values())
+        return not self.stored or added * SAVE_FROM_SHARE >= total
 
     def merge(self, news: FragmentNews) -> None:
         """Adopt what another process (or an earlier stretch of this one) added and used."""
         for group, key, piece in news.added:
             self.pieces.setdefault(group, {})[key] = piece
+        self.news.added.extend(news.added)
+        self.news.used_known = self.news.used_known and news.used_known
         for group, keys in news.used.items():
             self.news.used.setdefault(group, set()).update(keys)
         self.news.hits += news.hits
@@ -145,12 +160,12 @@ class FragmentCache:
         digest), and the few new ones are rendered again next time, which costs less than
         writing tens of megabytes each rebuild.
         """
-        if self.file is None:
-            return
-        total = sum(len(pieces) for pieces in self.pieces.values())
-        if self.stored and len(self.news.added) * SAVE_FROM_SHARE < total:
+        if self.file is None or not self._worth_saving(len(self.news.added)):
             return
         used = self.news.used
+        if not self.news.used_known:  # some process did not say what it used: keep it all
+            write_versioned(self.file, self.version, self.pieces)
+            return
         kept = {
             group: {key: piece for key, piece in pieces.items() if key in used[group]}
             for group, pieces in self.pieces.items()
