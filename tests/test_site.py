@@ -345,3 +345,31 @@ def test_rebuilds_from_the_spare_site_equal_full_builds(tmp_path: Path) -> None:
     # Unchanged pages are one file shared by the site and its spare, not copies.
     shared = output / "coops/coop-ca-marche/index.html"
     assert shared.stat().st_nlink >= 2
+
+
+def test_fediverse_names_left_by_a_failed_build_are_not_trusted(tmp_path: Path) -> None:
+    """A build that fails after writing its list of fediverse files must not steer the next.
+
+    The list a failed build leaves (here: one co-op's without its actor) sits beside the
+    fingerprints of the build before it; trusting it, the next rebuild would keep the co-op's
+    documents as they are and delete the file the list lacks.
+    """
+    from coopdir.build import build_site
+
+    coops = tmp_path / "coops"
+    shutil.copytree(FIXTURE, coops)
+    output, full = tmp_path / "site", tmp_path / "full"
+    assert make_html(coops, output).returncode == 0
+    assert make_html(coops, output).returncode == 0  # a rebuild, as a failed one would be
+    names_file = tmp_path / ".site.cache/fediverse.json"
+    stored = json.loads(names_file.read_text("utf-8"))
+    slug = "alder-harbour"
+    stored["names"][slug] = [n for n in stored["names"][slug] if not n.endswith("/actor")]
+    stored["build"] = "a build that failed after writing this"
+    names_file.write_text(json.dumps(stored), "utf-8")
+    assert make_html(coops, output).returncode == 0
+    assert (output / f"ap/coops/{slug}/actor").is_file()
+    assert build_site(coops, full, full=True) == 0
+    ours = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    theirs = {p.relative_to(full): p.read_bytes() for p in full.rglob("*") if p.is_file()}
+    assert ours.keys() == theirs.keys()

@@ -17,8 +17,10 @@ from pathlib import Path
 
 from . import pelicanrun
 from .incremental import (
+    FEDIVERSE_NAMES,
     JOURNAL,
     MANIFEST,
+    NEXT_FEDIVERSE_NAMES,
     NEXT_JOURNAL,
     NEXT_MANIFEST,
     read_journal,
@@ -295,14 +297,16 @@ def build_site(
             shutil.rmtree(staging, ignore_errors=True)
         else:  # any tree will do as the spare: the next rebuild syncs it
             os.rename(staging, spare)
-        (cache / NEXT_MANIFEST).unlink(missing_ok=True)
-        (cache / NEXT_JOURNAL).unlink(missing_ok=True)
+        for name in (NEXT_MANIFEST, NEXT_JOURNAL, NEXT_FEDIVERSE_NAMES):
+            (cache / name).unlink(missing_ok=True)
         return returncode
     started = time.perf_counter()
     # After a full build every file is new: the old site would not save the next rebuild any
     # work, so it is removed (the next rebuild links a fresh staging folder instead).
     replace_folder(staging, output, keep_old_as=spare if incremental else None)
     os.replace(cache / NEXT_MANIFEST, cache / MANIFEST)
+    if (cache / NEXT_FEDIVERSE_NAMES).is_file():
+        os.replace(cache / NEXT_FEDIVERSE_NAMES, cache / FEDIVERSE_NAMES)
     if incremental and spare.is_dir() and (cache / NEXT_JOURNAL).is_file():
         os.replace(cache / NEXT_JOURNAL, cache / JOURNAL)  # the spare is the site before this one
     else:

@@ -29,6 +29,11 @@ MANIFEST = "manifest.pickle"
 NEXT_MANIFEST = "manifest.next.pickle"
 JOURNAL = "journal.pickle"
 NEXT_JOURNAL = "journal.next.pickle"
+FEDIVERSE_NAMES = "fediverse.json"
+"""Each co-op's fediverse file names, as the manifest's build left them (``pelican_plugin``)."""
+NEXT_FEDIVERSE_NAMES = "fediverse.next.json"
+"""This build's names: adopted with the manifest when the build succeeds, else dropped (names
+from a failed build beside the fingerprints of the one before could keep a file's name wrong)."""
 _FORMAT = "coopdir-manifest-3"
 """The manifest and journal are pickles (a JSON manifest of 300,000 names took a second)."""
 

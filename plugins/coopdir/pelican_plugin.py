@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import resource
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ from .feeds import FORMATS, Feed, FeedWriter, plan_feeds
 from .fragments import FragmentCache, FragmentNews
 from .gcpause import collector_paused
 from .incremental import (
+    FEDIVERSE_NAMES,
+    NEXT_FEDIVERSE_NAMES,
     Fingerprints,
     LinkSafeWriter,
     coops_digest,
@@ -104,6 +107,8 @@ TEMPLATE_FILTERS = {
 }
 
 
+NAMES_BUILD_KEY = "__fediverse_names_build__"
+"""The manifest entry naming the build whose fediverse names file goes with it."""
 SITE_FILES = ""
 """The key of the site's own fediverse files among the co-ops' (slugs are never empty)."""
 SERVER_FILES = "/servers"
@@ -309,6 +314,10 @@ class DirectoryGenerator(Generator):
             self.env.globals["slice_urls"],
         )
         fingerprints = Fingerprints(previous, version, coops_digest(self.directory.coops), output)
+        # The fediverse names file is trusted only beside the manifest of the build that wrote
+        # it: each build names itself in both.
+        self._names_build = (previous.get(NAMES_BUILD_KEY), uuid.uuid4().hex)
+        fingerprints.new[NAMES_BUILD_KEY] = self._names_build[1]
         unchanged = fingerprints.unchanged
         cache_dir = self.coopdir.cache_dir
         fragments = FragmentCache(cache_dir / "fragments.pickle" if cache_dir else None, version)
@@ -451,7 +460,9 @@ class DirectoryGenerator(Generator):
         known: dict[str, list[str]] = {}
         if names_file is not None and names_file.is_file():
             with contextlib.suppress(ValueError):
-                known = orjson.loads(names_file.read_bytes())
+                stored = orjson.loads(names_file.read_bytes())
+                if isinstance(stored, dict) and stored.get("build") == self._names_build[0]:
+                    known = stored["names"]
         kept: dict[str, list[str]] = {}
         coops = []
         for coop in self.directory.coops:
@@ -614,9 +625,15 @@ class DirectoryGenerator(Generator):
             inbox_upstream=self.coopdir.inbox_upstream,
         )
 
-    def _fediverse_names_file(self) -> Path | None:
-        """Return where the names of each co-op's fediverse files are kept between builds."""
-        return self.coopdir.cache_dir / "fediverse.json" if self.coopdir.cache_dir else None
+    def _fediverse_names_file(self, *, this_build: bool = False) -> Path | None:
+        """Return where the names of each co-op's fediverse files are kept between builds.
+
+        With ``this_build``, where this build writes them: ``build.py`` adopts the file with
+        the manifest, and only if the build succeeds.
+        """
+        if not self.coopdir.cache_dir:
+            return None
+        return self.coopdir.cache_dir / (NEXT_FEDIVERSE_NAMES if this_build else FEDIVERSE_NAMES)
 
     def _write_site_fediverse(self, output: Path, work: WriteWork) -> dict[str, list[str]]:
         """Write the site's own fediverse files and the web servers' configurations if stale.
@@ -638,10 +655,10 @@ class DirectoryGenerator(Generator):
 
     def _keep_fediverse_names(self, names: dict[str, list[str]]) -> list[str]:
         """Keep the names of every co-op's (and the site's) fediverse files; return them all."""
-        names_file = self._fediverse_names_file()
+        names_file = self._fediverse_names_file(this_build=True)
         if names_file is not None:
             names_file.parent.mkdir(parents=True, exist_ok=True)
-            names_file.write_bytes(orjson.dumps(names))
+            names_file.write_bytes(orjson.dumps({"build": self._names_build[1], "names": names}))
         return [name for listed in names.values() for name in listed]
 
     @functools.cached_property
