@@ -281,6 +281,16 @@ class Directory:
     def _open_openings(self) -> tuple[Opening, ...]:
         return tuple(o for o in self._openings if self.opening_state(o) == "open")
 
+    @cached_property
+    def in_slug_order(self) -> tuple[Coop, ...]:
+        """Return every co-op by slug (as ``coops`` is when the loader made the directory)."""
+        return tuple(sorted(self.coops, key=lambda coop: coop.slug))
+
+    @cached_property
+    def slug_places(self) -> dict[str, int]:
+        """Return each slug's place in ``in_slug_order``."""
+        return {coop.slug: place for place, coop in enumerate(self.in_slug_order)}
+
     def adopt_order(
         self,
         listed: tuple[Coop, ...],

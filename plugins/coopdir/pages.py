@@ -279,8 +279,6 @@ def _plan(
             (coop, *family.all()),
             partial(_coop_pages, directory, coop, family, repository_url, folder, site_url),
         )
-    in_slug_order = sorted(directory.coops, key=lambda coop: coop.slug)
-    position = {coop.slug: place for place, coop in enumerate(in_slug_order)}
     for facet in FACETS:
         yield Page(
             facet.url,
@@ -292,7 +290,7 @@ def _plan(
             },
         )
         for one in slices[facet.key]:
-            yield _slice_page(one, in_slug_order, position)
+            yield _slice_page(one, directory)
     yield Page("/404.html", "404", "Page not found")
 
 
@@ -361,10 +359,11 @@ def shown_places(one: Slice, position: dict[str, int]) -> list[int]:
     return sorted(shown)
 
 
-def _slice_page(one: Slice, by_slug: list[Coop], position: dict[str, int]) -> Page:
+def _slice_page(one: Slice, directory: Directory) -> Page:
     shown = one.shown
     if shown is None:  # numbers are quicker to sort than slugs
-        shown = tuple([by_slug[place] for place in shown_places(one, position)])
+        by_slug = directory.in_slug_order
+        shown = tuple([by_slug[place] for place in shown_places(one, directory.slug_places)])
     return Page(
         one.url,
         "facet",

@@ -138,7 +138,7 @@ def _rebuild(directory: Directory, kept: KeptSlices) -> dict[str, list[Slice]]:
     open_now = tuple(every[i] for i in kept.open_openings)
     directory.adopt_order(listed, every, open_now, tuple(every[i] for i in kept.closed_openings))
     by_key = {facet.key: facet for facet in FACETS}
-    in_slug_order = sorted(directory.coops, key=lambda coop: coop.slug)
+    in_slug_order = directory.in_slug_order
     return {
         key: [
             Slice(
@@ -162,8 +162,6 @@ def _keep(directory: Directory, slices: dict[str, list[Slice]], name: str) -> Ke
     coop_position = {id(coop): number for number, coop in enumerate(listed)}
     opening_position = {id(opening): number for number, opening in enumerate(open_now)}
     in_every = {id(opening): number for number, opening in enumerate(every)}
-    in_slug_order = sorted(directory.coops, key=lambda coop: coop.slug)
-    by_slug = {coop.slug: place for place, coop in enumerate(in_slug_order)}
     index_in_coop = {
         id(opening): index
         for coop in directory.coops
@@ -184,7 +182,7 @@ def _keep(directory: Directory, slices: dict[str, list[Slice]], name: str) -> Ke
                     one.label,
                     [coop_position[id(coop)] for coop in one.coops],
                     [opening_position[id(opening)] for opening in one.openings],
-                    shown_places(one, by_slug),
+                    shown_places(one, directory.slug_places),
                 )
                 for one in facet_slices
             ]
