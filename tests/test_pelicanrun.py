@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from sitecheck import ROOT
-
-from coopdir import pelicanrun
-
-
-def _fresh_interpreter_status(arguments: list[str]) -> int:
-    command = [sys.executable, "-m", "coopdir.pelicanrun", *arguments]
-    return subprocess.run(command, capture_output=True, check=False, cwd=ROOT).returncode
-
-
-def test_a_forked_pelican_reports_the_status_a_fresh_interpreter_does(tmp_path: Path) -> None:
-    """Pelican failing on a missing settings file: both ways of running it say so alike."""
-    arguments = ["-s", str(tmp_path / "missing.conf.py"), "-o", str(tmp_path / "out"), "-q"]
-    status = pelicanrun.run(arguments, dict(os.environ))
-    assert status != 0
-    assert status == _fresh_interpreter_status(arguments)
 
 
 def _in_a_fresh_interpreter(script: str, tmp_path: Path) -> str:
@@ -99,3 +83,26 @@ def test_tasks_for_the_next_build_run_after_the_status_is_said(tmp_path: Path) -
     assert status == "0"
     assert early == "False", "the status came only after the task"
     assert kept == "kept"
+
+
+FORKED_STATUS = """
+import os, sys, threading
+from pathlib import Path
+from coopdir import pelicanrun
+tmp = Path(sys.argv[1])
+assert threading.active_count() == 1  # so run() forks
+arguments = ["-s", str(tmp / "missing.conf.py"), "-o", str(tmp / "out"), "-q"]
+status = pelicanrun.run(arguments, dict(os.environ))
+print(status, bool(pelicanrun._ending))
+"""
+
+
+def test_a_forked_pelican_reports_the_status_a_fresh_interpreter_does(tmp_path: Path) -> None:
+    """Pelican failing on a missing settings file: both ways of running it say so alike."""
+    status, said = _in_a_fresh_interpreter(FORKED_STATUS, tmp_path).split()
+    assert said == "True", "the status came down the pipe, from a fork"
+    arguments = ["-s", str(tmp_path / "missing.conf.py"), "-o", str(tmp_path / "out"), "-q"]
+    command = [sys.executable, "-m", "coopdir.pelicanrun", *arguments]
+    fresh = subprocess.run(command, capture_output=True, check=False, cwd=ROOT).returncode
+    assert int(status) != 0
+    assert int(status) == fresh

@@ -18,7 +18,6 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import urls
 from .model import Coop, Directory, Opening
 from .parsecache import read_versioned, write_versioned
 from .search.documents import SearchIds
@@ -41,13 +40,9 @@ class FragmentNews:
     """False when ``used`` was left out (see ``take_news``): then nothing can be pruned."""
 
 
-def _doc(item: Coop | Opening, ids: dict[str, int] | None) -> int | None:
-    """Return the item's search document id (None without ids): by the item if they can."""
-    if ids is None:
-        return None
-    if isinstance(ids, SearchIds):
-        return ids.of(item)
-    return ids[urls.coop_url(item) if isinstance(item, Coop) else urls.opening_url(item)]
+def _doc(item: Coop | Opening, ids: SearchIds | None) -> int | None:
+    """Return the item's search document id, or None without ids."""
+    return None if ids is None else ids.of(item)
 
 
 class FragmentCache:
@@ -69,7 +64,7 @@ class FragmentCache:
         items: list[Coop] | list[Opening],
         render: Any,
         directory: Directory | None,
-        search_ids: dict[str, int] | None = None,
+        search_ids: SearchIds | None = None,
         *extra: Hashable,
     ) -> Markup:
         """Return every item rendered by the macro ``render``, from the cache, joined by lines.
@@ -107,7 +102,7 @@ class FragmentCache:
         return Markup("\n".join(joined))
 
     @staticmethod
-    def _key(item: Coop | Opening, directory: Directory | None, ids: dict | None) -> str:
+    def _key(item: Coop | Opening, directory: Directory | None, ids: SearchIds | None) -> str:
         """Say what the item's piece shows: its co-op's file, the opening, its document id."""
         if isinstance(item, Coop):
             return f"{item.fingerprint}\0{_doc(item, ids)}"
@@ -115,7 +110,9 @@ class FragmentCache:
         return f"{coop.fingerprint}\0{item.id}\0{_doc(item, ids)}"
 
     @staticmethod
-    def _arguments(item: Coop | Opening, directory: Directory | None, ids: dict | None) -> tuple:
+    def _arguments(
+        item: Coop | Opening, directory: Directory | None, ids: SearchIds | None
+    ) -> tuple:
         if isinstance(item, Coop):
             return (item, _doc(item, ids))
         coop = directory.by_slug[item.coop_slug]  # type: ignore[union-attr]
