@@ -1,4 +1,4 @@
-"""Rebuild only what changed: page fingerprints, a manifest of them, and a hard-link-safe writer.
+"""Rebuild only what changed: page fingerprints, a manifest of them, files written link-safe.
 
 A page's fingerprint digests everything its HTML depends on: the site-wide inputs (code, theme,
 settings, today, which slice pages exist) and the files of the co-ops it shows. A page whose
@@ -6,7 +6,8 @@ fingerprint matches the previous build's, and whose file is still there, is not 
 
 Builds start from a hard-link copy of the previous site (see ``build.py``), so the writer must
 never write into a file it did not create in this build: that file is shared with the site
-being served. ``LinkSafeWriter`` unlinks such a file first.
+being served. ``open_new_file`` (used by every writer of ours, Pelican's included: see
+``pagewriter.py``) unlinks such a file first.
 
 Every file a build writes or removes is noted in its journal: ``build.py`` brings the site
 before last up to date by replaying it, instead of comparing two trees of 300,000 files.
@@ -19,8 +20,6 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-
-from pelican.writers import Writer
 
 from .model import Coop
 from .parsecache import code_version, read_versioned, write_versioned
@@ -213,21 +212,6 @@ def read_journal(folder: Path) -> list[str] | None:
     """Return the files the last successful build touched (relative), or None if unknown."""
     names = read_versioned(folder / JOURNAL, _FORMAT)
     return names if isinstance(names, list) else None
-
-
-class LinkSafeWriter(Writer):
-    """Pelican's writer, which never writes through a hard link into the previous site."""
-
-    @property
-    def written_files(self) -> set[str]:
-        """Return the absolute paths Pelican's generators wrote through this writer."""
-        return set(self._written_files)
-
-    def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
-        if filename not in self._written_files and os.path.lexists(filename):
-            os.unlink(filename)
-        note_touched(filename)
-        return super()._open_w(filename, encoding, override=override)
 
 
 def remove_stale_files(

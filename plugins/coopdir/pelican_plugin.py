@@ -37,7 +37,6 @@ from .incremental import (
     FEDIVERSE_NAMES,
     NEXT_FEDIVERSE_NAMES,
     Fingerprints,
-    LinkSafeWriter,
     coops_digest,
     digest_of,
     note_touched_files,
@@ -52,6 +51,7 @@ from .keys import default_keys_dir
 from .load import PARALLEL_FROM, LoadSettings, load_directory
 from .model import Coop, Directory
 from .pages import PlanEntry, plan_pages
+from .pagewriter import LinkSafeWriter
 from .parallel import start_forked
 from .parsecache import ParseCache, code_version
 from .problems import InvalidDirectory
@@ -508,7 +508,7 @@ class DirectoryGenerator(Generator):
         for work in works:
             for entry in work.pages:
                 for page in entry.pages():
-                    writer.write_file(
+                    writer.write_page(
                         page.save_as,
                         self.get_template(page.template),
                         self.context,
