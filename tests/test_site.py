@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import pickle
 import shutil
 import textwrap
 import time
@@ -345,6 +346,60 @@ def test_rebuilds_from_the_spare_site_equal_full_builds(tmp_path: Path) -> None:
     # Unchanged pages are one file shared by the site and its spare, not copies.
     shared = output / "coops/coop-ca-marche/index.html"
     assert shared.stat().st_nlink >= 2
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "other json"])
+def test_a_rebuild_succeeds_whatever_the_cache_folder_holds(tmp_path: Path, damage: str) -> None:
+    """Every cache only saves time: damaged, cut short or foreign, it must not fail a build or
+    change the site (a build that failed on its own cache would fail every time after)."""
+    from coopdir.build import build_site
+
+    coops = tmp_path / "coops"
+    shutil.copytree(FIXTURE, coops)
+    output, full = tmp_path / "site", tmp_path / "full"
+    assert make_html(coops, output).returncode == 0
+    damaged = [p for p in (tmp_path / ".site.cache").rglob("*") if p.is_file()]
+    assert len(damaged) >= 6  # manifest, parse, fragments, slices, bulk, search, names...
+    for path in damaged:
+        data = path.read_bytes()
+        path.write_bytes(
+            {
+                "garbage": bytes(range(256)) * 3,
+                "truncated": data[: len(data) // 2],
+                "empty": b"",
+                "other json": b'{"build": null, "names": [1], "__files__": 3}',
+            }[damage]
+        )
+    rebuilt = make_html(coops, output)
+    assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
+    assert build_site(coops, full, full=True) == 0
+    ours = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    theirs = {p.relative_to(full): p.read_bytes() for p in full.rglob("*") if p.is_file()}
+    assert ours.keys() == theirs.keys()
+    assert [name for name in ours if ours[name] != theirs[name]] == []
+
+
+def test_a_cache_from_before_fediverse_names_named_their_build_is_ignored(tmp_path: Path) -> None:
+    """A cache written before the names file named its build (one list per co-op, and no build
+    id in the manifest) is not read as this format: the rebuild succeeds and makes the
+    co-ops' documents again (it used to fail, and every build after it too).
+    """
+    coops = tmp_path / "coops"
+    shutil.copytree(FIXTURE, coops)
+    output = tmp_path / "site"
+    assert make_html(coops, output).returncode == 0
+    cache = tmp_path / ".site.cache"
+    stored = json.loads((cache / "fediverse.json").read_text("utf-8"))
+    (cache / "fediverse.json").write_text(json.dumps(stored["names"]), "utf-8")
+    version, manifest = pickle.loads((cache / "manifest.pickle").read_bytes())
+    del manifest["__fediverse_names_build__"]
+    (cache / "manifest.pickle").write_bytes(pickle.dumps((version, manifest)))
+    (coops / "alder-harbour.yaml").write_text(
+        (coops / "alder-harbour.yaml").read_text("utf-8") + "\n", "utf-8"
+    )
+    rebuilt = make_html(coops, output)
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    assert (output / "ap/coops/alder-harbour/actor").is_file()
 
 
 def test_fediverse_names_left_by_a_failed_build_are_not_trusted(tmp_path: Path) -> None:

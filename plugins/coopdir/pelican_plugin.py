@@ -7,7 +7,6 @@ before anything is written. The second phase only renders the plan.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import logging
@@ -457,12 +456,7 @@ class DirectoryGenerator(Generator):
                 feeds.append(feed)
         fediverse = self._fediverse()
         names_file = self._fediverse_names_file()
-        known: dict[str, list[str]] = {}
-        if names_file is not None and names_file.is_file():
-            with contextlib.suppress(ValueError):
-                stored = orjson.loads(names_file.read_bytes())
-                if isinstance(stored, dict) and stored.get("build") == self._names_build[0]:
-                    known = stored["names"]
+        known = _fediverse_names(names_file, self._names_build[0])
         kept: dict[str, list[str]] = {}
         coops = []
         for coop in self.directory.coops:
@@ -684,6 +678,27 @@ class DirectoryGenerator(Generator):
 def get_generators(pelican: Any) -> type[Generator]:
     """Hand Pelican our generator class."""
     return DirectoryGenerator
+
+
+def _fediverse_names(file: Path | None, build: str | None) -> dict[str, list[str]]:
+    """Return the fediverse file names ``build`` wrote (by co-op), or nothing.
+
+    Nothing unless the file is one that build wrote: another build's (a failed one), one in the
+    format from before files named their build, or a broken one would steer the rebuild wrong
+    (or stop it: every later build would fail on the same file).
+    """
+    if build is None or file is None or not file.is_file():
+        return {}
+    try:
+        stored = orjson.loads(file.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(stored, dict) or stored.get("build") != build:
+        return {}
+    names = stored.get("names")
+    if not isinstance(names, dict) or not all(isinstance(v, list) for v in names.values()):
+        return {}
+    return names
 
 
 def get_writer(pelican: Any) -> type[LinkSafeWriter]:
