@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +177,9 @@ class Fingerprints:
         self.same_version = previous.get(VERSION_KEY) == version
         self.new: dict[str, Any] = {VERSION_KEY: version}  # kept once, not in each
 
-    def unchanged(self, key: str, depends: tuple[Coop, ...] | None, files: list[str]) -> bool:
+    def unchanged(
+        self, key: str, depends: tuple[Coop, ...] | None, files: Sequence[str]
+    ) -> bool:
         """Record the output's fingerprint; say whether the previous build left it as is."""
         fingerprint = depends_digest(depends, self.everything)
         self.new[key] = fingerprint

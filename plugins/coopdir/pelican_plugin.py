@@ -461,8 +461,10 @@ class DirectoryGenerator(Generator):
         coops = []
         for coop in self.directory.coops:
             # unchanged() records this build's fingerprint: call it even with nothing listed.
+            # Its files are not looked up in the previous build's list: the names come from
+            # that same build, which kept every one of them (230,000 lookups at 10,000 co-ops).
             listed = known.get(coop.slug)
-            if unchanged(f"fediverse:{coop.slug}", (coop,), listed or []) and listed is not None:
+            if unchanged(f"fediverse:{coop.slug}", (coop,), ()) and listed is not None:
                 kept[coop.slug] = listed
             else:
                 coops.append(coop)
