@@ -204,6 +204,26 @@ def test_rebuild_after_one_change_renders_only_what_changed_and_equals_a_full_bu
     assert [name for name in ours if ours[name] != theirs[name]] == []
 
 
+def test_a_rebuild_lists_a_new_opening_in_the_sitemap(tmp_path: Path) -> None:
+    """An opening added under facets that already have pages changes no page's template
+    inputs but the lists: the sitemap must still name its page (it is kept otherwise)."""
+    coops = tmp_path / "coops"
+    shutil.copytree(FIXTURE, coops)
+    output, full = tmp_path / "site", tmp_path / "full"
+    assert make_html(coops, output).returncode == 0
+    path = coops / "alder-harbour.yaml"
+    text = path.read_text("utf-8")
+    first = text[text.index("  - id: backend-dev-2026") : text.index("  - id: sysadmin-2026")]
+    path.write_text(text.replace(first, first + first.replace("-2026", "-2027", 1), 1), "utf-8")
+    assert make_html(coops, output).returncode == 0
+    sitemap = (output / "sitemap.xml").read_text("utf-8")
+    assert "/coops/alder-harbour/openings/backend-dev-2027/</loc>" in sitemap
+    from coopdir.build import build_site
+
+    assert build_site(coops, full, full=True) == 0
+    assert sitemap == (full / "sitemap.xml").read_text("utf-8")
+
+
 def test_rebuild_drops_the_pages_of_a_removed_coop(tmp_path: Path) -> None:
     coops = tmp_path / "coops"
     shutil.copytree(FIXTURE, coops)

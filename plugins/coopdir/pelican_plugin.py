@@ -336,7 +336,6 @@ class DirectoryGenerator(Generator):
             timings["search"] = time.perf_counter() - began
             return timings
 
-        self._page_url_set  # noqa: B018 - made before the fork (see _page_urls)
         if self._site_size() >= self.coopdir.parallel_from:
             # The second process starts at once with the bulk data and the search index (their
             # cost grows with the site, not with the change); meanwhile this one decides what
@@ -535,22 +534,12 @@ class DirectoryGenerator(Generator):
 
     @functools.cached_property
     def _page_count(self) -> int:
-        """Count the pages of the site (once, before the fork: see ``_page_urls``)."""
+        """Count the pages of the site (once, before the fork: both processes ask)."""
         return sum(entry.count for entry in self.pages)
 
-    @functools.cached_property
     def _page_urls(self) -> list[str]:
-        """Return the URL of every page but the 404 page, in plan order (as the sitemap lists them).
-
-        Made once, before the second process is forked: both need it, and walking 10,000
-        co-ops' entries after the fork would copy the memory pages they sit on, in each.
-        """
+        """Return the URL of every page but the 404 page, in plan order (for the sitemap)."""
         return [url for entry in self.pages for url in entry.urls]
-
-    @functools.cached_property
-    def _page_url_set(self) -> frozenset[str]:
-        """Return the URLs of the pages, to look them up (see ``_page_urls``)."""
-        return frozenset(self._page_urls)
 
     def _bulk_names(self) -> list[str]:
         """Return the names of the bulk data files: the collections, one file per co-op."""
@@ -617,7 +606,8 @@ class DirectoryGenerator(Generator):
                 macros=self._macros,
             ).strip(),
             keys_dir=self.coopdir.keys_dir or default_keys_dir(),
-            page_exists=self._page_url_set.__contains__,
+            # Asked only of technology pages: every slice page is in slice_urls.
+            page_exists=self.env.globals["slice_urls"].__contains__,
             inbox_upstream=self.coopdir.inbox_upstream,
         )
 
@@ -668,9 +658,12 @@ class DirectoryGenerator(Generator):
 
     def _site_files(self, unchanged: Any) -> list[str]:
         """Write sitemap.xml and robots.txt unless the list of pages is as it was; name them."""
-        pages = [*self._page_urls, *(f"/{p.url}" for p in self.context.get("pages", ()))]
+        prose = [f"/{p.url}" for p in self.context.get("pages", ())]
         names = ["sitemap.xml", "robots.txt"]
-        if not unchanged(f"site-files@{digest_of(pages)}", (), names):
+        # The directory's pages are named by the placements (slugs, openings' ids, facet
+        # values): a new set of placements gets a new name, and only then is the list made.
+        if not unchanged(f"site-files@{self._placements}@{digest_of(prose)}", (), names):
+            pages = [*self._page_urls(), *prose]
             site_url, output = self.coopdir.site_url, Path(self.output_path)
             write_new_file(output / names[0], sitemap_xml(site_url, pages))
             write_new_file(output / names[1], robots_txt(site_url).encode("utf-8"))
