@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,16 +55,21 @@ def remove_other_files(output: Path, keep: set[str]) -> int:
 
 
 def update_index_folder(
-    output: Path, docs: list[SearchDoc] | Groups, cache_dir: Path | None
+    output: Path,
+    docs: list[SearchDoc] | Groups,
+    cache_dir: Path | None,
+    keep: Callable[[Callable[[], None]], None] = lambda save: save(),
 ) -> IndexUpdate:
     """Write the browser index of ``docs`` into ``output`` where it changed; keep the cache.
 
     ``docs``: the documents, or (a build) the groups they are made from when needed.
+    ``keep`` runs the saving of the cache (tens of megabytes at 10,000 co-ops): at once, or
+    (a build's second process) once its result is sent.
     """
     cache = IndexCache.open(cache_dir / CACHE_FILE if cache_dir else None)
     groups = docs if isinstance(docs, Groups) else Groups.of_documents(docs)
     files = index_files(groups, cache=cache)
     written = write_changed_files(output, files)
     removed = remove_other_files(output, set(files))
-    cache.save()
+    keep(cache.save)
     return IndexUpdate(len(files), written, removed, cache.groups.analysed, cache.groups.reused)
