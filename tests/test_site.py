@@ -224,6 +224,53 @@ def test_a_rebuild_lists_a_new_opening_in_the_sitemap(tmp_path: Path) -> None:
     assert sitemap == (full / "sitemap.xml").read_text("utf-8")
 
 
+def test_a_rebuild_keeps_the_list_of_files_only_when_nothing_could_change_it(
+    tmp_path: Path,
+) -> None:
+    """A rebuild takes the previous build's list of files as its own only when the placements,
+    the prose pages, the code and settings are the previous build's: a prose page removed,
+    or a co-op moved, and the list is made again (and the file that went is removed)."""
+    from coopdir.build import build_site
+
+    coops, content = tmp_path / "coops", tmp_path / "content"
+    shutil.copytree(FIXTURE, coops)
+    shutil.copytree(ROOT / "content", content)
+    output = tmp_path / "site"
+    assert build_site(coops, output, content=content) == 0
+
+    def rebuild(label: str) -> int:
+        assert build_site(coops, output, content=content) == 0
+        timings = json.loads((tmp_path / ".site.cache/timings.json").read_text("utf-8"))
+        full = tmp_path / f"full-{label}"
+        assert build_site(coops, full, content=content, full=True) == 0
+        ours = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+        theirs = {p.relative_to(full): p.read_bytes() for p in full.rglob("*") if p.is_file()}
+        assert ours.keys() == theirs.keys(), label
+        assert [str(n) for n in ours if ours[n] != theirs[n]] == [], label
+        return timings["files_as_before"]
+
+    zurich = coops / "zurich-kollektiv.yaml"
+    zurich.write_text(zurich.read_text("utf-8").replace("summary:", "summary: New!", 1))
+    assert rebuild("summary") == 1
+    (content / "pages" / "about.md").unlink()
+    assert rebuild("prose page removed") == 0
+    assert not (output / "about").exists()
+    zurich.write_text(zurich.read_text("utf-8").replace("[rust, python]", "[rust, python, go]"))
+    assert rebuild("a technology added") == 0
+    assert rebuild("nothing") == 1
+    # An opening like another (no new facet value, so no new page of a slice) comes and goes:
+    # the second time nothing new is written, and only the placements say its files must go.
+    alder = coops / "alder-harbour.yaml"
+    text = alder.read_text("utf-8")
+    first = text[text.index("  - id: backend-dev-2026") : text.index("  - id: sysadmin-2026")]
+    alder.write_text(text.replace(first, first + first.replace("-2026", "-2027", 1), 1))
+    assert rebuild("an opening added") == 0
+    assert (output / "coops/alder-harbour/openings/backend-dev-2027/index.html").is_file()
+    alder.write_text(text)
+    assert rebuild("the opening removed") == 0
+    assert not (output / "coops/alder-harbour/openings/backend-dev-2027").exists()
+
+
 def test_rebuild_drops_the_pages_of_a_removed_coop(tmp_path: Path) -> None:
     coops = tmp_path / "coops"
     shutil.copytree(FIXTURE, coops)

@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import multiprocessing
+import os
 import resource
 import time
 import uuid
@@ -36,7 +37,6 @@ from .incremental import (
     FEDIVERSE_NAMES,
     NEXT_FEDIVERSE_NAMES,
     Fingerprints,
-    coops_digest,
     digest_of,
     note_touched_files,
     read_manifest,
@@ -312,7 +312,7 @@ class DirectoryGenerator(Generator):
             self.directory.today.isoformat(),
             self.env.globals["slice_urls"],
         )
-        fingerprints = Fingerprints(previous, version, coops_digest(self.directory.coops), output)
+        fingerprints = Fingerprints(previous, version, self.directory.coops, output)
         # The fediverse names file is trusted only beside the manifest of the build that wrote
         # it: each build names itself in both.
         self._names_build = (previous.get(NAMES_BUILD_KEY), uuid.uuid4().hex)
@@ -401,26 +401,24 @@ class DirectoryGenerator(Generator):
             len(self.feeds),
         )
         started = time.perf_counter()
-        api_files = self._bulk_names()
         fediverse = self._keep_fediverse_names(fediverse_names)
         site_files = self._site_files(unchanged)
-        # Every file this build leaves, but for folders written whole (theme, search index).
-        feed_files = [feed.url(fmt).lstrip("/") for feed in self.feeds for fmt in FORMATS]
-        keep = {name for entry in self.pages for name in entry.files}
-        keep |= set(feed_files) | set(site_files)
-        keep |= set(api_files) | set(fediverse)
-        keep |= {Path(p).relative_to(output).as_posix() for p in writer.written_files}
         static = self.settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
+        folders_written_whole = (static, f"{urls.SEARCH_INDEX_FOLDER}/")
+        keep: set[str] | None = None  # the previous build's files, when they are this one's
+        if not self._same_files_as_before(fingerprints, output, folders_written_whole):
+            # Every file this build leaves, but for folders written whole.
+            feed_files = [feed.url(fmt).lstrip("/") for feed in self.feeds for fmt in FORMATS]
+            keep = {name for entry in self.pages for name in entry.files}
+            keep |= set(feed_files) | set(site_files)
+            keep |= set(self._bulk_names()) | set(fediverse)
+            keep |= {Path(p).relative_to(output).as_posix() for p in writer.written_files}
         self.timings["keep_list"] = time.perf_counter() - started
-        if self.coopdir.incremental:
+        self.timings["files_as_before"] = int(keep is None)
+        if self.coopdir.incremental and keep is not None:
             # The build started from a copy of the previous site: drop what is gone.
             started = time.perf_counter()
-            remove_stale_files(
-                output,
-                keep,
-                (static, f"{urls.SEARCH_INDEX_FOLDER}/"),
-                fingerprints.previous_files,
-            )
+            remove_stale_files(output, keep, folders_written_whole, fingerprints.previous_files)
             self.timings["stale_files"] = time.perf_counter() - started
         if cache_dir:
             started = time.perf_counter()
@@ -446,6 +444,31 @@ class DirectoryGenerator(Generator):
             )
             self.timings["plugin_ended"] = time.time()
             (cache_dir / "timings.json").write_text(json.dumps(self.timings), "utf-8")
+
+    def _same_files_as_before(
+        self, fingerprints: Fingerprints, output: Path, written_whole: tuple[str, ...]
+    ) -> bool:
+        """Say whether this build leaves exactly the files the previous one left.
+
+        Which files the directory has is decided by its placements (slugs, openings' ids and
+        states, facet values), the prose pages and the code and settings (the version): when
+        all are the previous build's and this build wrote no file that one lacked, its list
+        is this one's. Working the list out again costs 0.15 s at 10,000 co-ops (340,000
+        names), and comparing it with the previous one finds nothing to remove.
+        """
+        kinds = ("pages", "hidden_pages", "draft_pages")  # what Pelican writes from content/
+        prose = digest_of(sorted(p.save_as for kind in kinds for p in self.context.get(kind, ())))
+        fingerprints.new[f"prose-files@{prose}"] = ""
+        previous, known = fingerprints.previous, fingerprints.previous_files
+        if not (self.coopdir.incremental and fingerprints.same_version and known is not None):
+            return False
+        if f"prose-files@{prose}" not in previous:
+            return False
+        if f"fediverse:{SITE_FILES}@{self._placements}" not in previous:
+            return False  # the manifest's build had other placements (or failed since)
+        root = os.fspath(output) + os.sep
+        written = (path[len(root) :] for path in touched_files() if path.startswith(root))
+        return all(name in known or name.startswith(written_whole) for name in written)
 
     def _stale_work(self, unchanged: Any) -> WriteWork:
         """Decide which pages, feeds and co-ops' fediverse documents must be written again."""
