@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sitecheck import ROOT
 
 
@@ -27,6 +28,8 @@ def _in_a_fresh_interpreter(script: str, tmp_path: Path) -> str:
 REAPED = """
 import os, sys, time
 from pathlib import Path
+
+import pytest
 from coopdir import pelicanrun
 tmp = Path(sys.argv[1])
 arguments = ["-s", str(tmp / "missing.conf.py"), "-o", str(tmp / "out"), "-q"]
@@ -52,6 +55,8 @@ def test_the_forked_child_is_reaped_by_a_later_run(tmp_path: Path) -> None:
 AFTER_STATUS = """
 import os, sys, time
 from pathlib import Path
+
+import pytest
 from coopdir import pelicanrun
 tmp = Path(sys.argv[1])
 content, settings, marker = tmp / "content", tmp / "settings.py", tmp / "kept"
@@ -88,6 +93,8 @@ def test_tasks_for_the_next_build_run_after_the_status_is_said(tmp_path: Path) -
 FORKED_STATUS = """
 import os, sys, threading
 from pathlib import Path
+
+import pytest
 from coopdir import pelicanrun
 tmp = Path(sys.argv[1])
 assert threading.active_count() == 1  # so run() forks
@@ -106,3 +113,44 @@ def test_a_forked_pelican_reports_the_status_a_fresh_interpreter_does(tmp_path: 
     fresh = subprocess.run(command, capture_output=True, check=False, cwd=ROOT).returncode
     assert int(status) != 0
     assert int(status) == fresh
+
+
+SLICES_KEPT = """
+import json, os, shutil, sys, threading, time
+from pathlib import Path
+
+import pytest
+sys.path.insert(0, "tests")
+from sitecheck import FIXTURE_DAY_EPOCH, keys_dir_for_tests
+os.environ.update(SOURCE_DATE_EPOCH=FIXTURE_DAY_EPOCH, COOPDIR_KEYS_DIR=str(keys_dir_for_tests()))
+from coopdir.build import build_site
+tmp = Path(sys.argv[1])
+if sys.argv[2:] == ["spawn"]:  # another thread runs (as in ``coopdir serve --watch``)
+    threading.Thread(target=time.sleep, args=(120,), daemon=True).start()
+coops = tmp / "coops"
+shutil.copytree("tests/fixtures/directory", coops)
+made = []
+for number in range(3):
+    edited = coops / "zurich-kollektiv.yaml"
+    edited.write_text(edited.read_text("utf-8").replace("summary:", f"summary: {number}", 1))
+    assert build_site(coops, tmp / "site") == 0
+    made.append(json.loads((tmp / ".site.cache/timings.json").read_text("utf-8"))["slices_made"])
+print(made)
+"""
+
+
+@pytest.mark.parametrize("how", ["fork", "spawn"])
+def test_slices_kept_for_the_next_build_are_there_for_it(tmp_path: Path, how: str) -> None:
+    """Back to back, however Pelican was started: the first build makes the lists of slices,
+    the next ones (an edit that moves nothing) find them kept. Run as ``python -m``, Pelican's
+    process once ran the tasks of another copy of the module: none, so every build made them."""
+    result = subprocess.run(
+        [sys.executable, "-c", SLICES_KEPT, str(tmp_path), how],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "[1, 0, 0]"

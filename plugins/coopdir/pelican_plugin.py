@@ -27,6 +27,7 @@ from pelican.generators import Generator
 
 from . import clock, labels, pelicanrun, urls
 from .bulkwrite import write_bulk_data
+from .cachelock import CacheWriting, wait_for_writers
 from .export import COOPS_CSV, COOPS_JSON, OPENINGS_JSON, coop_file
 from .facets import FACETS, opening_facets
 from .fediverse import Fediverse, write_changed_files
@@ -259,13 +260,18 @@ class DirectoryGenerator(Generator):
                 len(self.directory.coops),
             )
         self.timings["load_files"] = time.perf_counter() - started
+        if cache_dir:
+            wait_for_writers(cache_dir)  # an earlier build may still be keeping its slices
         made = directory_slices(
             self.directory, cache_dir / "slices.pickle" if cache_dir else None, version
         )
         slices, self._placements = made.slices, made.placements
         self.timings["slices_made"] = int(made.keep is not None)
         if made.keep is not None:  # 0.4 s at 10,000 co-ops, for the next build: after this one
+            writing = CacheWriting(cache_dir) if cache_dir else None
             pelicanrun.after_status(made.keep)
+            if writing is not None:
+                pelicanrun.after_status(writing.release)
         self.timings["load"] = time.perf_counter() - started
         started = time.perf_counter()
         self.pages = plan_pages(

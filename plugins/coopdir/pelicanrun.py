@@ -153,4 +153,8 @@ def run(arguments: list[str], env: dict[str, str]) -> int:
 
 
 if __name__ == "__main__":
-    main()
+    # As the imported module, not as __main__: the plugin registers its after_status tasks
+    # with ``coopdir.pelicanrun``, a module object other than this one.
+    from coopdir import pelicanrun
+
+    pelicanrun.main()
