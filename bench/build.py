@@ -214,7 +214,7 @@ def phases_line(run: Run) -> str:
         return "no phase timings (the plugin wrote no timings.json)"
     counts = {"pages": "pages_rendered", "render": "pages_rendered", "feeds": "feeds_written"}
     skip = {"pages_rendered", "feeds_written", "fragments_reused", "render_processes"}
-    skip |= {"load_processes", "slices_made", "peak_rss_mb"}
+    skip |= {"load_processes", "slices_made", "peak_rss_mb", "files_as_before"}  # flags
     skip |= {"pelican_startup", "pelican_exit", "plugin_began", "plugin_ended"}
     skip |= {"search_written", "search_removed", "search_analysed", "search_reused"}  # counts
     around = ("staging", "pelican_process", "swap")  # build.py's steps around Pelican

@@ -44,8 +44,8 @@ def write_bulk_data(
 ) -> dict[str, str]:
     """Write the ``stale`` bulk files into ``output``; say how each collection was written.
 
-    ``keep`` runs the saving of the caches, at once or (a build's second process) once its
-    result is sent.
+    ``keep`` runs the saving of the caches, at once or (a build's second process) beside its
+    other work.
 
     Returns collection path → ``"patch"``, ``"join"`` or ``"kept"`` (the previous file had
     the right bytes already), for the build's timings.

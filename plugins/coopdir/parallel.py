@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -22,29 +23,29 @@ class SecondProcessFailed(RuntimeError):
     """The forked half of the build raised: its traceback is the message."""
 
 
-_after_result: list[Callable[[], None]] | None = None
-"""In a forked child while it works: what to do once its result is sent (``after_result``)."""
-_unjoined: list[Any] = []
-"""Children whose result came back and which may still be finishing (``join_children``)."""
+_background: list[threading.Thread] | None = None
+"""In a forked child while it works: the threads ``in_background`` started."""
 
 
-def after_result(task: Callable[[], None]) -> None:
-    """Run ``task`` once this forked child has sent its result, or now in any other process.
+def in_background(task: Callable[[], None]) -> None:
+    """Run ``task`` beside the rest of this forked child's work, or now in any other process.
 
-    For what only the next build needs (a cache file): the parent goes on with its result
-    meanwhile, and ``join_children`` waits for the task before the build ends. A task that
+    For what only the next build needs, mostly writing a cache file (37 MB for the search index
+    at 10,000 co-ops): writing releases the interpreter's lock, so a thread does it while the
+    child renders pages. The child waits for its threads before it sends its result. A task that
     fails costs the next build time, never this one its site.
     """
-    if _after_result is None:
+    if _background is None:
         task()
-    else:
-        _after_result.append(task)
+        return
+    thread = threading.Thread(target=_quietly, args=(task,), name="coopdir-cache-writer")
+    thread.start()
+    _background.append(thread)
 
 
-def join_children() -> None:
-    """Wait until every child whose result came back has ended (its ``after_result`` done)."""
-    while _unjoined:
-        _unjoined.pop().join()
+def _quietly(task: Callable[[], None]) -> None:
+    with contextlib.suppress(Exception):
+        task()
 
 
 def start_forked(work: Callable[[], T]) -> Callable[[], T]:
@@ -57,18 +58,17 @@ def start_forked(work: Callable[[], T]) -> Callable[[], T]:
     receive, send = context.Pipe(duplex=False)
 
     def child() -> None:
-        global _after_result
+        global _background
         receive.close()
-        _after_result = []
+        _background = []
         try:
             message: tuple[str, Any] = ("ok", work())
         except BaseException:  # noqa: BLE001 - everything goes back to the parent
             message = ("error", traceback.format_exc())
+        for thread in _background:
+            thread.join()
         send.send(message)
         send.close()
-        for task in _after_result:
-            with contextlib.suppress(Exception):
-                task()
 
     process = context.Process(target=child, name="coopdir-second-half", daemon=True)
     process.start()
@@ -84,7 +84,7 @@ def start_forked(work: Callable[[], T]) -> Callable[[], T]:
             ) from None
         finally:
             receive.close()
-        _unjoined.append(process)  # it may still run its after_result tasks
+        process.join()
         if status != "ok":
             raise SecondProcessFailed(value)
         return value

@@ -52,7 +52,7 @@ from .load import PARALLEL_FROM, LoadSettings, load_directory
 from .model import Coop, Directory
 from .pages import PlanEntry, plan_pages
 from .pagewriter import LinkSafeWriter
-from .parallel import after_result, join_children, start_forked
+from .parallel import in_background, start_forked
 from .parsecache import ParseCache, code_version
 from .problems import InvalidDirectory
 from .search.documents import search_ids
@@ -431,12 +431,6 @@ class DirectoryGenerator(Generator):
             fingerprints.write_next(cache_dir, keep)
             write_next_journal(cache_dir, output)
             self.timings["manifest"] = time.perf_counter() - started
-        # The second process may still be saving a cache for the next build: done before
-        # this build says it is done, so the next one finds it.
-        started = time.perf_counter()
-        join_children()
-        self.timings["children_join"] = time.perf_counter() - started
-        if cache_dir:
             # For bench/build.py: where the plugin's time went, per phase, in seconds.
             self.timings.update(pages_rendered=rendered, feeds_written=len(work.feeds))
             # Peak memory of this process and the ones it waited for (``coopdir build`` does
@@ -604,7 +598,7 @@ class DirectoryGenerator(Generator):
             self.coopdir.cache_dir,
             digest_of(version),
             stale,
-            after_result,
+            in_background,
         )
 
     def _write_search(self, output: Path, unchanged: Any, timings: dict[str, Any]) -> None:
@@ -622,7 +616,7 @@ class DirectoryGenerator(Generator):
         if not unchanged(f"{folder}/*", None, [f"{folder}/index.json"]):
             # The co-ops' documents, made only for those that changed since the last build.
             groups = directory_groups(self.directory, self.coopdir.output_shaping())
-            update = update_index_folder(output, groups, self.coopdir.cache_dir, after_result)
+            update = update_index_folder(output, groups, self.coopdir.cache_dir, in_background)
             timings.update(search_written=update.written, search_removed=update.removed)
             timings.update(search_analysed=update.analysed, search_reused=update.reused)
 

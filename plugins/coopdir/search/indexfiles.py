@@ -64,7 +64,7 @@ def update_index_folder(
 
     ``docs``: the documents, or (a build) the groups they are made from when needed.
     ``keep`` runs the saving of the cache (tens of megabytes at 10,000 co-ops): at once, or
-    (a build's second process) once its result is sent.
+    (a build's second process) beside its other work.
     """
     cache = IndexCache.open(cache_dir / CACHE_FILE if cache_dir else None)
     groups = docs if isinstance(docs, Groups) else Groups.of_documents(docs)
