@@ -9,7 +9,7 @@ is not the one the index describes. Either way the bytes are those of a full bui
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from .bulkcache import PiecesCache
@@ -40,12 +40,8 @@ def write_bulk_data(
     cache_dir: Path | None,
     version: str,
     stale: Iterable[str],
-    keep: Callable[[Callable[[], None]], None] = lambda save: save(),
 ) -> dict[str, str]:
     """Write the ``stale`` bulk files into ``output``; say how each collection was written.
-
-    ``keep`` runs the saving of the caches, at once or (a build's second process) beside its
-    other work.
 
     Returns collection path → ``"patch"``, ``"join"`` or ``"kept"`` (the previous file had
     the right bytes already), for the build's timings.
@@ -93,10 +89,7 @@ def write_bulk_data(
         name = coop_file(coop.slug)
         if name in stale:
             write_new_file(output / name, pieces(coop.slug).own_file())
-    def save() -> None:
-        cache.save(set(digests) if every_piece_read else None)
-        if cache_dir is not None and (methods or layouts.keys() != index.keys()):
-            write_index(cache_dir / INDEX_FILE, version, layouts)
-
-    keep(save)
+    cache.save(set(digests) if every_piece_read else None)
+    if cache_dir is not None and (methods or layouts.keys() != index.keys()):
+        write_index(cache_dir / INDEX_FILE, version, layouts)
     return methods

@@ -14,6 +14,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,11 +59,28 @@ def read_versioned(file: Path | None, version: str) -> Any | None:
 def write_versioned(file: Path, version: str, data: Any) -> None:
     """Store ``data`` for ``version`` (atomically: a crash never leaves half a file)."""
     file.parent.mkdir(parents=True, exist_ok=True)
-    # A name of its own: a build's last cache write may still run while the next build writes.
-    temporary = file.with_name(f"{file.name}.{os.getpid()}.tmp")
-    with temporary.open("wb") as handle:
+    with _temporary(file).open("wb") as handle:
         pickle.dump((version, data), handle, protocol=PROTOCOL)
+    os.replace(handle.name, file)
+
+
+def versioned_bytes(version: str, data: Any) -> bytes:
+    """Return what ``write_versioned`` would store, to write later with ``write_atomically``."""
+    return pickle.dumps((version, data), protocol=PROTOCOL)
+
+
+def write_atomically(file: Path, data: bytes) -> None:
+    """Write ``data`` as ``file``: a crash (or a reader) never sees half a file."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _temporary(file)
+    temporary.write_bytes(data)
     os.replace(temporary, file)
+
+
+def _temporary(file: Path) -> Path:
+    # A name of its own: a build's last cache write may still run while the next build writes
+    # (and a thread of this process, the next: see ``parallel.in_background``).
+    return file.with_name(f"{file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
 
 
 Stamp = tuple[int, int, int]

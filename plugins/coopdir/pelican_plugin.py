@@ -598,7 +598,6 @@ class DirectoryGenerator(Generator):
             self.coopdir.cache_dir,
             digest_of(version),
             stale,
-            in_background,
         )
 
     def _write_search(self, output: Path, unchanged: Any, timings: dict[str, Any]) -> None:

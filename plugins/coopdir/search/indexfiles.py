@@ -63,7 +63,7 @@ def update_index_folder(
     """Write the browser index of ``docs`` into ``output`` where it changed; keep the cache.
 
     ``docs``: the documents, or (a build) the groups they are made from when needed.
-    ``keep`` runs the saving of the cache (tens of megabytes at 10,000 co-ops): at once, or
+    ``keep`` runs the writing of the cache (tens of megabytes at 10,000 co-ops): at once, or
     (a build's second process) beside its other work.
     """
     cache = IndexCache.open(cache_dir / CACHE_FILE if cache_dir else None)
@@ -71,5 +71,5 @@ def update_index_folder(
     files = index_files(groups, cache=cache)
     written = write_changed_files(output, files)
     removed = remove_other_files(output, set(files))
-    keep(cache.save)
+    cache.save(keep)
     return IndexUpdate(len(files), written, removed, cache.groups.analysed, cache.groups.reused)
