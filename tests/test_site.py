@@ -29,6 +29,14 @@ FIXTURE = ROOT / "tests/fixtures/directory"
 GOLDEN = ROOT / "tests/golden"
 
 
+def assert_same_files(ours: Path, theirs: Path, label: object = "") -> None:
+    """Assert two built sites hold the same files with the same bytes."""
+    mine = {p.relative_to(ours): p.read_bytes() for p in ours.rglob("*") if p.is_file()}
+    other = {p.relative_to(theirs): p.read_bytes() for p in theirs.rglob("*") if p.is_file()}
+    assert mine.keys() == other.keys(), label
+    assert [str(name) for name in mine if mine[name] != other[name]] == [], label
+
+
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("real") / "site"
@@ -198,10 +206,7 @@ def test_rebuild_after_one_change_renders_only_what_changed_and_equals_a_full_bu
     from coopdir.build import build_site
 
     assert build_site(coops, full, full=True) == 0
-    ours = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
-    theirs = {p.relative_to(full): p.read_bytes() for p in full.rglob("*") if p.is_file()}
-    assert ours.keys() == theirs.keys()
-    assert [name for name in ours if ours[name] != theirs[name]] == []
+    assert_same_files(output, full)
 
 
 def test_a_rebuild_lists_a_new_opening_in_the_sitemap(tmp_path: Path) -> None:
@@ -243,10 +248,7 @@ def test_a_rebuild_keeps_the_list_of_files_only_when_nothing_could_change_it(
         timings = json.loads((tmp_path / ".site.cache/timings.json").read_text("utf-8"))
         full = tmp_path / f"full-{label}"
         assert build_site(coops, full, content=content, full=True) == 0
-        ours = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
-        theirs = {p.relative_to(full): p.read_bytes() for p in full.rglob("*") if p.is_file()}
-        assert ours.keys() == theirs.keys(), label
-        assert [str(n) for n in ours if ours[n] != theirs[n]] == [], label
+        assert_same_files(output, full, label)
         return timings["files_as_before"]
 
     zurich = coops / "zurich-kollektiv.yaml"
@@ -293,10 +295,7 @@ def test_a_build_in_two_processes_equals_one_in_one(tmp_path: Path) -> None:
     assert make_html(coops, two, COOPDIR_PARALLEL_FROM="1").returncode == 0
     timings = json.loads((tmp_path / ".two.cache/timings.json").read_text("utf-8"))
     assert (timings["load_processes"], timings["render_processes"]) == (2, 2)
-    ours = {p.relative_to(two): p.read_bytes() for p in two.rglob("*") if p.is_file()}
-    theirs = {p.relative_to(one): p.read_bytes() for p in one.rglob("*") if p.is_file()}
-    assert ours.keys() == theirs.keys()
-    assert [str(name) for name in ours if ours[name] != theirs[name]] == []
+    assert_same_files(two, one)
 
 
 def test_a_folder_is_retired_again_while_its_last_removal_still_runs(tmp_path: Path) -> None:
@@ -362,10 +361,7 @@ def test_a_rebuild_follows_an_opening_into_a_slice_feed(
     assert build_site(coops, site, settings_file=settings) == 0
     assert "alder-harbour" in feed.read_text("utf-8")
     assert build_site(coops, full, settings_file=settings, full=True) == 0
-    ours = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
-    theirs = {p.relative_to(full): p.read_bytes() for p in full.rglob("*") if p.is_file()}
-    assert ours.keys() == theirs.keys()
-    assert [str(name) for name in ours if ours[name] != theirs[name]] == []
+    assert_same_files(site, full)
 
 
 def test_rebuilds_from_the_spare_site_equal_full_builds(tmp_path: Path) -> None:
@@ -405,10 +401,7 @@ def test_rebuilds_from_the_spare_site_equal_full_builds(tmp_path: Path) -> None:
         assert spare.is_dir(), "the previous site was not kept as the next staging folder"
         full = tmp_path / f"full{round_number}"
         assert build_site(coops, full, full=True) == 0
-        ours = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
-        theirs = {p.relative_to(full): p.read_bytes() for p in full.rglob("*") if p.is_file()}
-        assert ours.keys() == theirs.keys(), round_number
-        assert [str(n) for n in ours if ours[n] != theirs[n]] == [], round_number
+        assert_same_files(output, full, round_number)
     assert not (output / "coops/zurich-kollektiv").exists()
     # Unchanged pages are one file shared by the site and its spare, not copies.
     shared = output / "coops/coop-ca-marche/index.html"
@@ -440,10 +433,7 @@ def test_a_rebuild_succeeds_whatever_the_cache_folder_holds(tmp_path: Path, dama
     rebuilt = make_html(coops, output)
     assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
     assert build_site(coops, full, full=True) == 0
-    ours = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
-    theirs = {p.relative_to(full): p.read_bytes() for p in full.rglob("*") if p.is_file()}
-    assert ours.keys() == theirs.keys()
-    assert [name for name in ours if ours[name] != theirs[name]] == []
+    assert_same_files(output, full)
 
 
 def test_a_cache_from_before_fediverse_names_named_their_build_is_ignored(tmp_path: Path) -> None:
@@ -492,6 +482,4 @@ def test_fediverse_names_left_by_a_failed_build_are_not_trusted(tmp_path: Path) 
     assert make_html(coops, output).returncode == 0
     assert (output / f"ap/coops/{slug}/actor").is_file()
     assert build_site(coops, full, full=True) == 0
-    ours = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
-    theirs = {p.relative_to(full): p.read_bytes() for p in full.rglob("*") if p.is_file()}
-    assert ours.keys() == theirs.keys()
+    assert_same_files(output, full)
